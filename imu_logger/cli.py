@@ -1,0 +1,185 @@
+"""`imu-logger`: record, inspect, import and export ankle-motion recordings."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from analysis.conventions import PLACEMENTS
+from imu_logger.errors import UserError
+
+BACKENDS = ("platform", "virtual")
+
+
+class _Cli(click.Group):
+    """Turns a UserError anywhere below into one clear line and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Cli)
+@click.version_option(package_name="ankle-motion-logger")
+def cli() -> None:
+    """Record shin and foot IMUs all day and analyse ankle motion offline."""
+
+
+def _backend(name: str):
+    if name == "virtual":
+        from imu_logger.virtual import VIRTUAL_BACKEND
+        return VIRTUAL_BACKEND
+    from imu_logger.session import Backend
+    return Backend("platform")
+
+
+@cli.command()
+@click.option("--backend", type=click.Choice(BACKENDS), default="platform", show_default=True,
+              help="platform: this computer's Bluetooth; virtual: built-in virtual sensors.")
+@click.option("--timeout", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+              help="Scan time in seconds.")
+def scan(backend: str, timeout: float) -> None:
+    """List the supported sensors nearby: model, address, RSSI, battery."""
+    from imu_logger.scan import scan_nearby
+
+    async def run():
+        if backend == "virtual":
+            from imu_logger import virtual
+            async with virtual.running(virtual.default_specs()):
+                return await scan_nearby(_backend(backend), timeout)
+        return await scan_nearby(_backend(backend), timeout)
+
+    found = asyncio.run(run())
+    if not found:
+        click.echo("no supported sensors found")
+        return
+    for s in found:
+        battery = f"{s.battery_percent}%" if s.battery_percent is not None else "n/a"
+        click.echo(f"{s.model:<13} {s.address:<18} {s.rssi:5d} dBm  battery {battery:>4}  {s.name}")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="TOML file naming the sensors (see imu_logger/config.py).")
+@click.option("--sensor", "sensor_opts", multiple=True, metavar="PLACEMENT=MODEL[@ADDRESS]",
+              help=f"A sensor to record; placements: {', '.join(PLACEMENTS)}.")
+@click.option("--backend", type=click.Choice(BACKENDS), default="platform", show_default=True)
+@click.option("--duration", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds to record (default: until Ctrl-C).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Output .mcap file (default: recordings/<date-time>.mcap).")
+@click.option("--subject", default="", help="Subject id stored in the recording.")
+def record(config_path, sensor_opts, backend, duration, out, subject) -> None:
+    """Record sensors to one MCAP file, until --duration or Ctrl-C."""
+    from imu_logger.config import RecordConfig, load_config, parse_sensor_option
+    from imu_logger.recording_job import record_session
+
+    cfg = load_config(config_path) if config_path else RecordConfig()
+    if sensor_opts:
+        cfg.targets = [parse_sensor_option(s) for s in sensor_opts]
+    if duration is not None:
+        cfg.duration_s = duration
+    if subject:
+        cfg.subject_id = subject
+    if not cfg.targets and backend != "virtual":
+        raise UserError("no sensors named: use --sensor PLACEMENT=MODEL[@ADDRESS] or --config FILE "
+                        "(or --backend virtual for the built-in virtual sensors)")
+    out_path = Path(out) if out else _default_out()
+    result = record_session(cfg, out_path, backend, status=_status_printer())
+    click.echo(result)
+
+
+def _default_out() -> Path:
+    import time
+    return Path("recordings") / time.strftime("%Y%m%d-%H%M%S.mcap")
+
+
+def _status_printer():
+    """Refresh the per-sensor status block in place on a terminal; every 10 s otherwise."""
+    tty = sys.stderr.isatty()
+    state = {"lines": 0, "ticks": 0}
+
+    def show(text: str) -> None:
+        state["ticks"] += 1
+        if tty:
+            if state["lines"]:
+                sys.stderr.write(f"\x1b[{state['lines']}F")
+            sys.stderr.write("\n".join(line + "\x1b[K" for line in text.splitlines()) + "\n")
+            state["lines"] = text.count("\n") + 1
+        elif state["ticks"] % 10 == 0:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    return show
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(dir_okay=False))
+def info(recording: str) -> None:
+    """Print sensors, placements, duration, samples, gaps, reconnects and battery."""
+    from imu_logger.inventory import describe, inventory
+    from imu_logger.recording.reader import read_recording
+    from imu_logger.samples import decode_recording
+
+    rec = read_recording(recording)
+    click.echo(describe(rec, inventory(rec, decode_recording(rec))))
+
+
+@cli.command()
+@click.argument("recording", type=click.Path(dir_okay=False))
+@click.option("--raw", is_flag=True, help="Export decoded raw samples, one file per sensor.")
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
+def export(recording: str, raw: bool, fmt: str, out: str) -> None:
+    """Export a recording's data."""
+    from imu_logger.csv_io import export_raw_csv
+    from imu_logger.recording.reader import read_recording
+    from imu_logger.samples import decode_recording
+
+    if not raw:
+        raise UserError("choose what to export: --raw (decoded samples per sensor)")
+    rec = read_recording(recording)
+    for path in export_raw_csv(decode_recording(rec), Path(out)):
+        click.echo(f"wrote {path}")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Build a recording from files made elsewhere."""
+
+
+@import_group.command("csv")
+@click.option("--placement", "placements", multiple=True, required=True, metavar="PLACEMENT=FILE",
+              help="A generic CSV per sensor (time_s, acc_x..z, gyr_x..z[, mag_x..z]).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--acc-unit", type=click.Choice(["m/s2", "g"]), default="m/s2", show_default=True)
+@click.option("--gyro-unit", type=click.Choice(["rad/s", "deg/s"]), default="rad/s", show_default=True)
+@click.option("--subject", default="")
+def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject) -> None:
+    """Import generic per-sensor CSV files into a recording."""
+    from imu_logger.config import check_placement
+    from imu_logger.csv_io import import_csv
+
+    files: dict[str, Path] = {}
+    for item in placements:
+        placement, sep, file = item.partition("=")
+        if not sep or not file:
+            raise UserError(f"--placement {item}: expected PLACEMENT=FILE")
+        check_placement(placement, f"--placement {item}")
+        if placement in files:
+            raise UserError(f"--placement {placement} given twice")
+        files[placement] = Path(file)
+    counts = import_csv(files, Path(out), acc_unit=acc_unit, gyro_unit=gyro_unit, subject_id=subject)
+    for placement, n in counts.items():
+        click.echo(f"{placement}: {n} samples from {files[placement]}")
+    click.echo(f"wrote {out}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="imu-logger")

@@ -1,0 +1,1 @@
+"""The recording file: one MCAP file per session holding raw notification bytes, metadata and events."""

@@ -1,0 +1,126 @@
+"""Decode a recording into per-sensor sample tables on one time base, with every gap listed.
+
+``time_s`` is seconds from the session start on the host's monotonic clock. Gaps are never filled:
+missing samples are absent rows, and each gap is a row of the gaps table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.columns import ACC, GYR, MAG, TIME
+from imu_logger.recording import generic
+from imu_logger.recording.reader import RawLog, Recording
+from imu_logger.sensors import get_model
+from imu_logger.sensors.base import DecodedStream
+from imu_logger.timebase import (ClockFit, Gap, fit_clock, gaps_from_counter, gaps_from_sensor_time,
+                                 sample_clock_from_receive_times)
+
+GAP_COLUMNS = ("placement", "connection", "start_s", "end_s", "missing_samples", "source")
+
+
+@dataclass
+class SensorSamples:
+    """Decoded samples of one sensor and what is known about their timing."""
+
+    placement: str
+    model: str
+    rate_hz: float
+    data: pd.DataFrame  # time_s, acc_*_mps2, gyr_*_radps, mag_*_ut, connection
+    gaps: pd.DataFrame  # GAP_COLUMNS
+    clocks: dict[int, ClockFit] = field(default_factory=dict)
+    corrupt: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def missing_samples(self) -> int:
+        return int(self.gaps["missing_samples"].sum()) if len(self.gaps) else 0
+
+
+def _select(log: RawLog, mask: np.ndarray) -> tuple[list[str], list[bytes], np.ndarray, np.ndarray]:
+    idx = np.flatnonzero(mask)
+    return ([], [log.payloads[i] for i in idx], log.char_index[idx], log.host_mono_ns[idx])
+
+
+def _decode_connection(model_key: str, uuids: list[str], payloads: list[bytes],
+                       char_index: np.ndarray, host_s: np.ndarray) -> DecodedStream:
+    if model_key == generic.MODEL_KEY:
+        rows, index, bad = generic.unpack_rows(payloads)
+        return DecodedStream(acc_mps2=rows[:, 1:4], gyr_radps=rows[:, 4:7], mag_ut=rows[:, 7:10],
+                             host_time_s=host_s[index] if index.size else np.zeros(0),
+                             notification_index=index, sensor_time_s=rows[:, 0], corrupt=bad)
+    model = get_model(model_key)
+    return model.decode([uuids[i] for i in char_index], payloads, host_s)
+
+
+def _time_connection(stream: DecodedStream, rate_hz: float, imported: bool
+                     ) -> tuple[np.ndarray, list[Gap], ClockFit | None]:
+    """Host time of every sample of one connection, the gaps inside it, and the clock fit."""
+    if imported:
+        return stream.sensor_time_s, gaps_from_sensor_time(stream.sensor_time_s, rate_hz), None
+    if stream.sensor_time_s is not None:
+        sensor_s = stream.sensor_time_s
+        gaps = (gaps_from_counter(stream.counter) if stream.counter is not None
+                else gaps_from_sensor_time(sensor_s, rate_hz))
+    elif stream.counter is not None:
+        sensor_s = (stream.counter - stream.counter[0]) / rate_hz
+        gaps = gaps_from_counter(stream.counter)
+    else:
+        note = stream.notification_index
+        starts = np.flatnonzero(np.r_[True, note[1:] != note[:-1]])
+        per_note = np.diff(np.r_[starts, note.size])
+        counter_last, gaps, rate = sample_clock_from_receive_times(
+            stream.host_time_s[starts], per_note, rate_hz)
+        counter = np.repeat(counter_last - per_note + 1, per_note) + (
+            np.arange(note.size) - np.repeat(starts, per_note))
+        sensor_s = counter / rate
+    last = np.flatnonzero(np.r_[stream.notification_index[1:] != stream.notification_index[:-1], True])
+    fit = fit_clock(sensor_s[last], stream.host_time_s[last])
+    return fit.to_host(sensor_s), gaps, fit
+
+
+def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
+    """Decode one sensor of a recording (all its connections) into a :class:`SensorSamples`."""
+    info = rec.sensors[placement]
+    log = rec.raw[placement]
+    start_s = rec.start_mono_ns * 1e-9
+    imported = info.model == generic.MODEL_KEY
+    frames, gap_rows, clocks, corrupt = [], [], {}, []
+    prev_end: tuple[float, int] | None = None  # last sample time and connection
+    for connection in np.unique(log.connection):
+        mask = log.connection == connection
+        offset = int(np.flatnonzero(mask)[0])
+        _, payloads, char_index, mono = _select(log, mask)
+        host_s = mono * 1e-9 - start_s
+        stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s)
+        corrupt += [(offset + i, reason) for i, reason in stream.corrupt]
+        if len(stream) == 0:
+            continue
+        t, gaps, fit = _time_connection(stream, info.rate_hz, imported)
+        if fit is not None:
+            clocks[int(connection)] = fit
+        for g in gaps:
+            gap_rows.append((placement, int(connection), float(t[g.index - 1]), float(t[g.index]),
+                             g.missing, g.source))
+        if prev_end is not None:
+            missing = int(round((t[0] - prev_end[0]) * info.rate_hz)) - 1
+            if missing > 0:
+                gap_rows.append((placement, int(connection), prev_end[0], float(t[0]), missing,
+                                 "disconnect"))
+        prev_end = (float(t[-1]), int(connection))
+        mag = stream.mag_ut if stream.mag_ut is not None else np.full((len(stream), 3), np.nan)
+        frame = pd.DataFrame(np.column_stack([t, stream.acc_mps2, stream.gyr_radps, mag]),
+                             columns=[TIME, *ACC, *GYR, *MAG])
+        frame["connection"] = np.int32(connection)
+        frames.append(frame)
+    data = (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=[TIME, *ACC, *GYR, *MAG, "connection"], dtype=float))
+    gaps_df = pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
+    return SensorSamples(placement, info.model, info.rate_hz, data, gaps_df, clocks, corrupt)
+
+
+def decode_recording(rec: Recording) -> dict[str, SensorSamples]:
+    """Decode every sensor of a recording, keyed by placement."""
+    return {placement: decode_sensor(rec, placement) for placement in rec.sensors}

@@ -1,0 +1,43 @@
+"""Find supported sensors nearby and read their battery."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError
+
+from imu_logger.sensors import model_for_advertisement
+from imu_logger.session import Backend
+
+
+@dataclass
+class FoundSensor:
+    """A supported sensor seen in a scan."""
+
+    model: str
+    address: str
+    name: str
+    rssi: int
+    battery_percent: int | None
+
+
+async def scan_nearby(backend: Backend, timeout_s: float) -> list[FoundSensor]:
+    """Scan, keep the supported models, connect briefly to each to read its battery."""
+    seen = await BleakScanner.discover(timeout_s, return_adv=True, **backend.kwargs("scanner"))
+    found = []
+    for device, adv in seen.values():
+        model = model_for_advertisement(adv.local_name or device.name)
+        if model is None:
+            continue
+        battery = None
+        if model.battery_uuid is not None:
+            try:
+                async with BleakClient(device, timeout=timeout_s, **backend.kwargs("client")) as client:
+                    battery = model.decode_battery(bytes(await client.read_gatt_char(model.battery_uuid)))
+            except (BleakError, asyncio.TimeoutError, OSError, ValueError):
+                battery = None  # shown as n/a: the sensor may be busy with another host
+        found.append(FoundSensor(model.key, device.address, adv.local_name or device.name or "",
+                                 adv.rssi, battery))
+    return sorted(found, key=lambda s: -s.rssi)

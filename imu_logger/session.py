@@ -1,0 +1,366 @@
+"""The recording session: connect sensors one by one, stream from all at once, write every second.
+
+Asyncio lives here and in the BLE layer only. Notification callbacks only append to a list; one
+writer task owns the file, turns each sensor's list into a raw batch every second, writes the events
+and makes it all durable. Each sensor has its own task that reconnects with backoff after a drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from bleak import BleakClient, BleakScanner
+from bleak.backends.client import BaseBleakClient
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import BaseBleakScanner
+from bleak.exc import BleakError
+
+from imu_logger.errors import UserError
+from imu_logger.recording.batch import RawBatch
+from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
+from imu_logger.sensors import get_model, model_for_advertisement
+from imu_logger.sensors.base import SensorModel
+from imu_logger.timebase import gaps_from_counter, gaps_from_sensor_time
+
+RECEIVE_GAP_S = 0.25  # without counters or clock, a silence this long is logged live as a gap
+
+
+@dataclass
+class SensorTarget:
+    """A sensor the session should record: where it is worn and how to find it."""
+
+    placement: str
+    model: str | None = None  # model key; None = the first supported sensor found at `address`
+    address: str | None = None  # None = the first sensor of `model` found in a scan
+    rate_hz: float | None = None
+
+
+@dataclass
+class Backend:
+    """The bleak backend classes to use (None = bleak's platform backend)."""
+
+    name: str = "platform"
+    scanner: type[BaseBleakScanner] | None = None
+    client: type[BaseBleakClient] | None = None
+
+    def kwargs(self, which: str) -> dict:
+        cls = self.scanner if which == "scanner" else self.client
+        return {} if cls is None else {"backend": cls}
+
+
+@dataclass
+class LiveStats:
+    """What the status line shows for one sensor."""
+
+    notifications: int = 0
+    samples: int = 0
+    samples_last_s: int = 0
+    drops: int = 0
+    corrupt: int = 0
+    connections: int = 0
+    last_rx_mono_ns: int = 0
+    battery_percent: int | None = None
+    connected: bool = False
+
+
+class SensorLink:
+    """One sensor: its connection, its pending notifications, its live statistics."""
+
+    def __init__(self, target: SensorTarget, backend: Backend, emit: Callable[..., None]) -> None:
+        self.target = target
+        self.backend = backend
+        self.emit = emit
+        self.model: SensorModel | None = get_model(target.model) if target.model else None
+        self.address = target.address
+        self.name = ""
+        self.client: BleakClient | None = None
+        self.pending: list[tuple[int, bytes, int, int]] = []
+        self.stats = LiveStats()
+        self.disconnected = asyncio.Event()
+        self._last_counter: int | None = None
+        self._last_sensor_s: float | None = None
+
+    @property
+    def rate_hz(self) -> float:
+        assert self.model is not None
+        return self.model.nominal_rate(self.target.rate_hz)
+
+    def info(self) -> SensorInfo:
+        assert self.model is not None
+        return SensorInfo(placement=self.target.placement, model=self.model.key,
+                          address=self.address or "", rate_hz=self.rate_hz,
+                          notify_uuids=list(self.model.notify_uuids), name=self.name)
+
+    async def find(self, timeout_s: float) -> BLEDevice:
+        """Scan for this sensor (by address, or by model when no address was given)."""
+        kwargs = self.backend.kwargs("scanner")
+        if self.address:
+            device = await BleakScanner.find_device_by_address(self.address, timeout_s, **kwargs)
+        else:
+            key = self.target.model
+
+            def wanted(_dev: BLEDevice, adv) -> bool:
+                model = model_for_advertisement(adv.local_name)
+                return model is not None and model.key == key
+            device = await BleakScanner.find_device_by_filter(wanted, timeout_s, **kwargs)
+        if device is None:
+            what = self.address or f"a {self.target.model} sensor"
+            raise UserError(f"{self.target.placement}: {what} not found within {timeout_s:g} s")
+        if self.model is None:
+            self.model = model_for_advertisement(device.name)
+            if self.model is None:
+                raise UserError(f"{self.target.placement}: {device.address} ({device.name!r}) "
+                                "is not a supported sensor model")
+        self.address = device.address
+        self.name = device.name or ""
+        return device
+
+    async def connect(self, timeout_s: float) -> None:
+        """Scan, connect, read the battery, subscribe and start streaming."""
+        device = await self.find(timeout_s)
+        assert self.model is not None
+        self.disconnected.clear()
+        client = BleakClient(device, disconnected_callback=self._on_disconnect, timeout=timeout_s,
+                             **self.backend.kwargs("client"))
+        await client.connect()
+        self.client = client
+        self.stats.connections += 1
+        self.stats.connected = True
+        self._last_counter = self._last_sensor_s = None
+        self.emit("connect", self.target.placement, connection=self.stats.connections,
+                  address=self.address, mtu=client.mtu_size)
+        if client.mtu_size < self.model.min_mtu:
+            self.emit("warning", self.target.placement,
+                      message=f"MTU {client.mtu_size} below the {self.model.min_mtu} bytes "
+                              f"{self.model.display_name} needs")
+        await self.read_battery()
+        for index, uuid in enumerate(self.model.notify_uuids):
+            await client.start_notify(uuid, self._make_callback(index))
+        for write in self.model.start_commands(self.rate_hz):
+            await client.write_gatt_char(write.uuid, write.data, response=write.response)
+
+    async def read_battery(self) -> None:
+        """Read and log the battery level, if the model exposes one."""
+        assert self.model is not None and self.client is not None
+        if self.model.battery_uuid is None:
+            return
+        try:
+            data = await self.client.read_gatt_char(self.model.battery_uuid)
+        except (BleakError, asyncio.TimeoutError) as exc:
+            self.emit("warning", self.target.placement, message=f"battery read failed: {exc}")
+            return
+        self.stats.battery_percent = self.model.decode_battery(bytes(data))
+        self.emit("battery", self.target.placement, percent=self.stats.battery_percent)
+
+    def _make_callback(self, index: int) -> Callable:
+        pending = self.pending  # the list object is kept; the writer swaps its contents
+
+        def on_notify(_char, data: bytearray) -> None:
+            pending.append((index, bytes(data), time.monotonic_ns(), time.time_ns()))
+        return on_notify
+
+    def _on_disconnect(self, _client: BleakClient) -> None:
+        self.disconnected.set()
+
+    async def stop(self) -> None:
+        """Stop streaming and disconnect (best effort: the sensor may already be gone)."""
+        client, self.client = self.client, None
+        if client is None or not client.is_connected:
+            return
+        assert self.model is not None
+        try:
+            for write in self.model.stop_commands():
+                await client.write_gatt_char(write.uuid, write.data, response=write.response)
+            await client.disconnect()
+        except (BleakError, asyncio.TimeoutError, OSError):
+            pass
+        self.stats.connected = False
+
+    def take_batch(self) -> RawBatch | None:
+        """Swap out the notifications received since the last call."""
+        if not self.pending:
+            return None
+        items = self.pending[:]
+        del self.pending[:len(items)]
+        index, data, mono, wall = zip(*items)
+        batch = RawBatch(self.stats.connections, np.array(mono, np.int64), np.array(wall, np.int64),
+                         np.array(index, np.uint8), list(data))
+        self._account(batch)
+        return batch
+
+    def _account(self, batch: RawBatch) -> None:
+        """Update live statistics and log live gaps (the offline decoder recomputes them exactly)."""
+        assert self.model is not None
+        host_s = batch.host_mono_ns * 1e-9
+        uuids = [self.model.notify_uuids[i] for i in batch.char_index]
+        stream = self.model.decode(uuids, batch.payloads, host_s)
+        missing = 0
+        if stream.counter is not None and len(stream):
+            c = stream.counter if self._last_counter is None else np.r_[self._last_counter, stream.counter]
+            missing = sum(g.missing for g in gaps_from_counter(c))
+            self._last_counter = int(stream.counter[-1])
+        elif stream.sensor_time_s is not None and len(stream):
+            s = (stream.sensor_time_s if self._last_sensor_s is None
+                 else np.r_[self._last_sensor_s, stream.sensor_time_s])
+            missing = sum(g.missing for g in gaps_from_sensor_time(s, self.rate_hz))
+            self._last_sensor_s = float(stream.sensor_time_s[-1])
+        else:
+            prev = self.stats.last_rx_mono_ns * 1e-9
+            t = np.r_[prev, host_s] if prev else host_s
+            silent = np.diff(t)
+            missing = int(np.sum(np.rint(silent[silent > RECEIVE_GAP_S] * self.rate_hz)))
+        if missing:
+            self.emit("gap", self.target.placement, missing_samples=int(missing),
+                      connection=self.stats.connections)
+        self.stats.drops += int(missing)
+        self.stats.corrupt += len(stream.corrupt)
+        self.stats.notifications += len(batch)
+        self.stats.samples += len(stream)
+        self.stats.samples_last_s = len(stream)
+        self.stats.last_rx_mono_ns = int(batch.host_mono_ns[-1])
+
+
+@dataclass
+class SessionResult:
+    """What the session did, for the end-of-session summary."""
+
+    path: Path
+    duration_s: float
+    stats: dict[str, LiveStats] = field(default_factory=dict)
+    reconnects: dict[str, int] = field(default_factory=dict)
+
+
+class Session:
+    """Record a set of sensors into one file until a duration elapses or the user stops it."""
+
+    def __init__(self, targets: list[SensorTarget], out: Path, backend: Backend, *,
+                 subject_id: str = "", duration_s: float | None = None,
+                 scan_timeout_s: float = 10.0, max_backoff_s: float = 30.0,
+                 status: Callable[[str], None] | None = None) -> None:
+        placements = [t.placement for t in targets]
+        if len(set(placements)) != len(placements):
+            raise UserError(f"a placement is named twice: {', '.join(placements)}")
+        self.out = Path(out)
+        self.backend = backend
+        self.subject_id = subject_id
+        self.duration_s = duration_s
+        self.scan_timeout_s = scan_timeout_s
+        self.max_backoff_s = max_backoff_s
+        self.status = status
+        self._events: list[tuple] = []
+        self.links = [SensorLink(t, backend, self._emit) for t in targets]
+        self._stop = asyncio.Event()
+
+    def _emit(self, kind: str, placement: str = "", **fields) -> None:
+        self._events.append((kind, time.monotonic_ns(), time.time_ns(), placement, fields))
+
+    def request_stop(self) -> None:
+        """Ask the session to stop cleanly (Ctrl-C, SIGTERM, end of duration)."""
+        self._stop.set()
+
+    async def run(self) -> SessionResult:
+        """Connect all sensors, stream until stopped, close the file, return the summary."""
+        start_mono, start_wall = time.monotonic_ns(), time.time_ns()
+        writer = RecordingWriter(self.out, SessionInfo(start_wall, start_mono, self.subject_id,
+                                                       self.backend.name))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError):
+                pass  # not the main thread (tests): the caller stops the session
+        lock = asyncio.Lock()
+        try:
+            for link in self.links:  # one after another: BLE stacks dislike parallel connects
+                async with lock:
+                    await link.connect(self.scan_timeout_s)
+                writer.add_sensor(link.info())
+            tasks = [asyncio.create_task(self._keep_connected(link, lock)) for link in self.links]
+            flusher = asyncio.create_task(self._flush_every_second(writer))
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.duration_s)
+            except asyncio.TimeoutError:
+                pass
+            self._stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for link in self.links:
+                await link.stop()
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+            self._write_pending(writer)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.remove_signal_handler(sig)
+                except (NotImplementedError, RuntimeError):
+                    pass
+            for link in self.links:
+                await link.stop()
+            duration = (time.monotonic_ns() - start_mono) * 1e-9
+            writer.close({"duration_s": f"{duration:.3f}", "stop_wall_ns": time.time_ns()})
+        return SessionResult(self.out, duration, {l.target.placement: l.stats for l in self.links},
+                             {l.target.placement: max(l.stats.connections - 1, 0) for l in self.links})
+
+    async def _keep_connected(self, link: SensorLink, lock: asyncio.Lock) -> None:
+        """Wait for a drop, then rescan and reconnect with exponential backoff."""
+        while not self._stop.is_set():
+            await link.disconnected.wait()
+            if self._stop.is_set():
+                return
+            link.stats.connected = False
+            link.client = None
+            self._emit("disconnect", link.target.placement, connection=link.stats.connections)
+            backoff = 0.5
+            while not self._stop.is_set():
+                try:
+                    async with lock:
+                        await link.connect(self.scan_timeout_s)
+                    break
+                except (BleakError, UserError, asyncio.TimeoutError, OSError) as exc:
+                    self._emit("reconnect_failed", link.target.placement, error=str(exc),
+                               retry_in_s=backoff)
+                    try:
+                        await asyncio.wait_for(self._stop.wait(), backoff)
+                    except asyncio.TimeoutError:
+                        pass
+                    backoff = min(backoff * 2, self.max_backoff_s)
+
+    def _write_pending(self, writer: RecordingWriter) -> None:
+        for link in self.links:
+            batch = link.take_batch()
+            if batch is not None:
+                writer.write_batch(link.target.placement, batch)
+        events, self._events = self._events, []
+        for kind, mono, wall, placement, fields in events:
+            writer.write_event(kind, mono, wall, placement, **fields)
+        writer.flush()
+
+    async def _flush_every_second(self, writer: RecordingWriter) -> None:
+        next_tick = time.monotonic() + 1.0
+        while True:
+            await asyncio.sleep(max(next_tick - time.monotonic(), 0.0))
+            next_tick += 1.0
+            self._write_pending(writer)
+            if self.status is not None:
+                self.status(self.status_lines())
+
+    def status_lines(self) -> str:
+        """One line per sensor: rate, drops, last-packet age, battery."""
+        now = time.monotonic_ns()
+        lines = []
+        for link in self.links:
+            s = link.stats
+            age = (now - s.last_rx_mono_ns) * 1e-9 if s.last_rx_mono_ns else float("nan")
+            battery = f"{s.battery_percent:3d}%" if s.battery_percent is not None else "  -"
+            state = "ok  " if s.connected else "LOST"
+            lines.append(f"{link.target.placement:<11} {state} {s.samples_last_s:4d} Hz  "
+                         f"drops {s.drops:6d}  last {age:5.2f} s  battery {battery}")
+        return "\n".join(lines)
