@@ -1,7 +1,7 @@
 """The recording session: connect sensors one by one, stream from all at once, write every second.
 
 Asyncio lives here and in the BLE layer only. Notification callbacks only append to a list; one
-writer task owns the file, turns each sensor's list into a raw batch every second, writes the events
+writer task owns the file, turns each sensor's list into a raw batch every half second, writes the events
 and makes it all durable. Each sensor has its own task that reconnects with backoff after a drop.
 """
 
@@ -28,6 +28,7 @@ from imu_logger.sensors import get_model, model_for_advertisement
 from imu_logger.sensors.base import SensorModel
 from imu_logger.timebase import gaps_from_counter, gaps_from_sensor_time
 
+FLUSH_INTERVAL_S = 0.5  # seconds between durable writes
 RECEIVE_GAP_S = 0.25  # without counters or clock, a silence this long is logged live as a gap
 
 
@@ -60,7 +61,7 @@ class LiveStats:
 
     notifications: int = 0
     samples: int = 0
-    samples_last_s: int = 0
+    live_rate_hz: int = 0
     drops: int = 0
     corrupt: int = 0
     connections: int = 0
@@ -80,7 +81,7 @@ class SensorLink:
         self.address = target.address
         self.name = ""
         self.client: BleakClient | None = None
-        self.pending: list[tuple[int, bytes, int, int]] = []
+        self.pending: list[tuple[int, int, bytes, int, int]] = []
         self.stats = LiveStats()
         self.disconnected = asyncio.Event()
         self._last_counter: int | None = None
@@ -160,9 +161,10 @@ class SensorLink:
 
     def _make_callback(self, index: int) -> Callable:
         pending = self.pending  # the list object is kept; the writer swaps its contents
+        connection = self.stats.connections  # fixed now: late notifications keep their connection
 
         def on_notify(_char, data: bytearray) -> None:
-            pending.append((index, bytes(data), time.monotonic_ns(), time.time_ns()))
+            pending.append((connection, index, bytes(data), time.monotonic_ns(), time.time_ns()))
         return on_notify
 
     def _on_disconnect(self, _client: BleakClient) -> None:
@@ -182,17 +184,18 @@ class SensorLink:
             pass
         self.stats.connected = False
 
-    def take_batch(self) -> RawBatch | None:
-        """Swap out the notifications received since the last call."""
-        if not self.pending:
-            return None
+    def take_batches(self) -> list[RawBatch]:
+        """Swap out the notifications received since the last call, one batch per connection."""
         items = self.pending[:]
         del self.pending[:len(items)]
-        index, data, mono, wall = zip(*items)
-        batch = RawBatch(self.stats.connections, np.array(mono, np.int64), np.array(wall, np.int64),
-                         np.array(index, np.uint8), list(data))
-        self._account(batch)
-        return batch
+        batches = []
+        for connection in sorted({item[0] for item in items}):
+            _, index, data, mono, wall = zip(*(item for item in items if item[0] == connection))
+            batch = RawBatch(connection, np.array(mono, np.int64), np.array(wall, np.int64),
+                             np.array(index, np.uint8), list(data))
+            self._account(batch)
+            batches.append(batch)
+        return batches
 
     def _account(self, batch: RawBatch) -> None:
         """Update live statistics and log live gaps (the offline decoder recomputes them exactly)."""
@@ -217,12 +220,12 @@ class SensorLink:
             missing = int(np.sum(np.rint(silent[silent > RECEIVE_GAP_S] * self.rate_hz)))
         if missing:
             self.emit("gap", self.target.placement, missing_samples=int(missing),
-                      connection=self.stats.connections)
+                      connection=batch.connection)
         self.stats.drops += int(missing)
         self.stats.corrupt += len(stream.corrupt)
         self.stats.notifications += len(batch)
         self.stats.samples += len(stream)
-        self.stats.samples_last_s = len(stream)
+        self.stats.live_rate_hz = int(round(len(stream) / FLUSH_INTERVAL_S))
         self.stats.last_rx_mono_ns = int(batch.host_mono_ns[-1])
 
 
@@ -335,8 +338,7 @@ class Session:
 
     def _write_pending(self, writer: RecordingWriter) -> None:
         for link in self.links:
-            batch = link.take_batch()
-            if batch is not None:
+            for batch in link.take_batches():
                 writer.write_batch(link.target.placement, batch)
         events, self._events = self._events, []
         for kind, mono, wall, placement, fields in events:
@@ -344,12 +346,15 @@ class Session:
         writer.flush()
 
     async def _flush_every_second(self, writer: RecordingWriter) -> None:
-        next_tick = time.monotonic() + 1.0
+        # two durable writes a second keep a crash's loss well inside the promised one second
+        next_tick = time.monotonic() + FLUSH_INTERVAL_S
+        ticks = 0
         while True:
             await asyncio.sleep(max(next_tick - time.monotonic(), 0.0))
-            next_tick += 1.0
+            next_tick += FLUSH_INTERVAL_S
+            ticks += 1
             self._write_pending(writer)
-            if self.status is not None:
+            if self.status is not None and ticks % round(1 / FLUSH_INTERVAL_S) == 0:
                 self.status(self.status_lines())
 
     def status_lines(self) -> str:
@@ -361,6 +366,6 @@ class Session:
             age = (now - s.last_rx_mono_ns) * 1e-9 if s.last_rx_mono_ns else float("nan")
             battery = f"{s.battery_percent:3d}%" if s.battery_percent is not None else "  -"
             state = "ok  " if s.connected else "LOST"
-            lines.append(f"{link.target.placement:<11} {state} {s.samples_last_s:4d} Hz  "
+            lines.append(f"{link.target.placement:<11} {state} {s.live_rate_hz:4d} Hz  "
                          f"drops {s.drops:6d}  last {age:5.2f} s  battery {battery}")
         return "\n".join(lines)

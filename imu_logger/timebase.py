@@ -110,13 +110,29 @@ def sample_clock_from_receive_times(host_s: np.ndarray, samples_per_notification
     width = max(int(round(window_s * rate_hz / per_note)), 3)
     rate = _envelope_rate(host_s, last, rate_hz, width)
     envelope = _future_min(host_s - last / rate, width)
-    step = np.diff(envelope) * rate
-    missing = np.where(step > 0.5, np.rint(step), 0).astype(np.int64)
+    missing = _envelope_steps(np.diff(envelope) * rate)
     counter = last + np.concatenate([[0], np.cumsum(missing)])
     first_sample = last - n + 1
     gaps = [Gap(int(first_sample[i + 1]), int(missing[i]), "receive_time")
             for i in np.flatnonzero(missing)]
     return counter, gaps, rate
+
+
+def _envelope_steps(step: np.ndarray, noise: float = 0.1) -> np.ndarray:
+    """Whole samples lost at each step of the envelope (in samples).
+
+    Latency noise can spread one loss over a few consecutive steps: each run of steps above
+    ``noise`` is summed, rounded, and put at the run's largest step.
+    """
+    rising = step > noise
+    starts = rising & ~np.r_[False, rising[:-1]]
+    run = np.where(rising, np.cumsum(starts), 0)
+    total = np.bincount(run, weights=np.where(rising, step, 0.0))
+    missing = np.zeros(step.size, np.int64)
+    for r in np.flatnonzero(np.rint(total[1:]) > 0) + 1:  # few runs: one per loss
+        members = np.flatnonzero(run == r)
+        missing[members[np.argmax(step[members])]] = int(np.rint(total[r]))
+    return missing
 
 
 def _future_min(x: np.ndarray, width: int) -> np.ndarray:

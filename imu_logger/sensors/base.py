@@ -60,6 +60,8 @@ class DecodedStream:
     per-sample counter where consecutive samples differ by exactly 1 (None for models without one;
     a model with per-packet sequence numbers expands them to samples). ``corrupt`` lists the
     notifications that were rejected, as (index, reason), so they can be reported, never hidden.
+    ``notes`` lists conditions in valid notifications that a report should show, as (index, text):
+    a sensor FIFO overflow the device flagged, samples that could not be paired.
     """
 
     acc_mps2: np.ndarray  # (n, 3) float64
@@ -70,6 +72,7 @@ class DecodedStream:
     sensor_time_s: np.ndarray | None = None  # (n,) float64
     counter: np.ndarray | None = None  # (n,) int64
     corrupt: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return int(self.acc_mps2.shape[0])
@@ -156,6 +159,12 @@ class SensorModel(abc.ABC):
     @abc.abstractmethod
     def decode_battery(self, data: bytes) -> int:
         """Battery level in percent from the bytes read at :attr:`battery_uuid`."""
+
+    def battery_request_commands(self) -> list[GattWrite]:
+        """For a model without a readable battery characteristic (:attr:`battery_uuid` is None): the
+        writes that make the device send its level as a notification on :attr:`notify_uuids`, which
+        :meth:`decode_battery` reads. Empty for models that have none."""
+        return []
 
     @abc.abstractmethod
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],

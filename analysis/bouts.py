@@ -1,0 +1,67 @@
+"""Walking bouts from the strides of both sides, with explicit rules given as parameters.
+
+Rules (``BoutRules``):
+* a stride counts towards a bout only if its stride time is within ``stride_time_s`` (plausible);
+* strides of both sides, sorted by start, stay in one bout while the time from the end of the
+  latest stride so far to the start of the next is at most ``max_pause_s``;
+* a bout needs at least ``min_strides`` strides (left + right); shorter groups are not bouts
+  (their strides keep ``bout_id`` −1).
+Bout start is the first initial contact, bout end the last stride's end (initial contact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.columns import BOUT_COLUMNS
+
+
+@dataclass(frozen=True)
+class BoutRules:
+    """Bout assembly rules: plausible stride time (s), longest pause inside a bout (s), minimum strides."""
+
+    min_strides: int = 4
+    max_pause_s: float = 2.0
+    stride_time_s: tuple[float, float] = (0.6, 2.5)
+
+
+def assemble_bouts(strides: pd.DataFrame, rules: BoutRules = BoutRules()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (strides with ``bout_id`` set, bouts table with BOUT_COLUMNS, activity 'walking')."""
+    out = strides.copy()
+    out["bout_id"] = -1
+    empty = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_s") else object) for c in BOUT_COLUMNS})
+    if len(out) == 0:
+        return out, empty
+    lo, hi = rules.stride_time_s
+    ok = out["stride_time_s"].between(lo, hi).to_numpy()
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return out, empty
+    order = idx[np.argsort(out["start_s"].to_numpy()[idx], kind="stable")]
+    start = out["start_s"].to_numpy()[order]
+    end = out["end_s"].to_numpy()[order]
+    reach = np.maximum.accumulate(end)
+    new = np.ones(len(order), bool)
+    new[1:] = start[1:] - reach[:-1] > rules.max_pause_s
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group)
+    keep_group = counts >= rules.min_strides
+    bout_of_group = np.full(len(counts), -1)
+    bout_of_group[keep_group] = np.arange(keep_group.sum())
+    out.loc[out.index[order], "bout_id"] = bout_of_group[group]
+    sel = out[out["bout_id"] >= 0]
+    if len(sel) == 0:
+        return out, empty
+    g = sel.groupby("bout_id")
+    bouts = pd.DataFrame({
+        "bout_id": g.size().index.astype(int),
+        "start_s": g["start_s"].min().to_numpy(),
+        "end_s": g["end_s"].max().to_numpy(),
+        "activity": "walking",
+        "n_strides_left": g["side"].apply(lambda s: int((s == "left").sum())).to_numpy(),
+        "n_strides_right": g["side"].apply(lambda s: int((s == "right").sum())).to_numpy(),
+    })
+    return out, bouts[list(BOUT_COLUMNS)]

@@ -1,0 +1,549 @@
+"""Automatic calibration of each sensor: gyroscope bias, sensor-to-segment mounting, neutral pose, checks.
+
+Nothing is asked of the walker. Per sensor (frames and signs from analysis.conventions):
+
+* **still periods**: moving standard deviation of every gyroscope and accelerometer axis below a
+  threshold, accelerometer norm near g, for at least ``MIN_STILL_S``.
+* **gyroscope bias**: median gyroscope over each still period, interpolated linearly in time between
+  periods (bias drifts with temperature), constant before the first and after the last.
+* **mounting** ``r_segment_sensor`` (rows: segment x, y, z in sensor coordinates):
+  z = mean accelerometer direction in the neutral (quiet standing) period; y = principal axis of the
+  gyroscope during walking (the flexion axis), made orthogonal to z; x = y × z. The sign of y comes from
+  gait physics, so a sensor worn upside down or back to front still gives dorsiflexion positive:
+  - foot: the foot travels toes first. Between two stance phases the gravity-free acceleration is
+    integrated to velocity (zero at both ends); its mean, expressed in the sensor frame at the stance
+    before, points forward, and x = y × z must agree with it;
+  - shin: its angular velocity about y correlates positively with the same side foot's (both rotate
+    toes-up/knee-back in swing); without a foot, the largest rotation of the shank is the swing, which
+    is negative about a left-pointing y (bottom of the shank moving forward).
+* **neutral pose**: the first period in which every sensor of a side is still for ``MIN_NEUTRAL_S`` and
+  that is followed by walking (quiet standing before walking), or an interval given by the user.
+
+Checks, reported as :class:`PlacementWarning` naming the placement:
+
+* shin/foot swapped: a foot is flat and still during a large part of every stance; a shank never is.
+  The labels are swapped back when the evidence is clear.
+* left/right swapped: a shin and a foot on the same side swing at the same time; a shin that moves
+  with the other side's foot means the feet (or shins) are exchanged; corrected.
+* upside down: the sensor axis closest to the segment's vertical points down (corrected by the
+  mounting, reported so the clinician knows).
+* slipping: each walking bout's flexion axis and mean gravity direction, in the sensor frame, are
+  compared with the first bout's; a change larger than ``SLIP_DEG`` means the sensor moved on the
+  segment. The mounting is re-estimated from the two directions (TRIAD) from that bout on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from imu_logger.errors import UserError
+
+from . import columns as col
+from .conventions import GRAVITY_MPS2, PLACEMENTS
+from .orientation import DEFAULT_FILTER, contiguous_segments, nominal_rate_hz, orientation
+from .orientation.quaternion import to_matrix
+
+#: still: moving std of each gyroscope axis (rad/s) and accelerometer axis (m/s²) below these
+STILL_GYR_STD_RADPS = 0.04
+STILL_ACC_STD_MPS2 = 0.25
+STILL_ACC_NORM_TOL_MPS2 = 1.0
+STILL_WINDOW_S = 0.5
+MIN_STILL_S = 1.0
+MIN_NEUTRAL_S = 1.0
+#: walking: moving RMS of the gyroscope norm over WALK_WINDOW_S above this, for MIN_WALK_S
+WALK_GYR_RMS_RADPS = 0.6
+WALK_WINDOW_S = 2.0
+MIN_WALK_S = 4.0
+#: neutral standing must be followed by walking within this time
+NEUTRAL_BEFORE_WALK_S = 15.0
+#: foot stance (for the forward direction): lowest-motion sample of each stride below this gyro norm
+STANCE_GYR_MAX_RADPS = 3.0
+#: fraction of walking a lone sensor is motionless: real feet (ipol_feet) 0.14–0.44, shanks far less
+FOOT_STILL_MIN = 0.05
+SHIN_STILL_MAX = 0.12
+#: change of a bout's flexion axis or gravity direction (deg) that counts as the sensor slipping
+SLIP_DEG = 10.0
+#: bouts shorter than this are not used for slip detection (too few strides for a stable axis)
+MIN_SLIP_BOUT_S = 8.0
+
+
+@dataclass(frozen=True)
+class PlacementWarning:
+    """Something a clinician must know about one sensor's placement."""
+
+    placement: str
+    kind: str  # "swapped_shin_foot", "swapped_left_right", "upside_down", "slipping", "no_still", ...
+    message: str
+    corrected: bool
+    time_s: float | None = None
+
+
+@dataclass
+class MountingEpoch:
+    """Sensor-to-segment rotation valid from ``start_s`` (recording time) until the next epoch."""
+
+    start_s: float
+    r_segment_sensor: np.ndarray  # (3, 3): v_segment = r_segment_sensor @ v_sensor
+
+
+@dataclass
+class SensorCalibration:
+    """Calibration of one sensor, in its own sample order."""
+
+    placement: str
+    source: str  # the label the sensor was recorded under (differs when a swap was corrected)
+    time_s: np.ndarray
+    rate_hz: float
+    segments: list[tuple[int, int]]  # contiguous [start, stop) sample ranges between gaps
+    still: np.ndarray  # (n,) bool
+    walking: np.ndarray  # (n,) bool
+    gyr_bias_radps: np.ndarray  # (n, 3)
+    quaternions: np.ndarray  # (n, 4) sensor-to-world, scalar first, NaN in segments too short to filter
+    mountings: list[MountingEpoch]
+    upside_down: bool
+    flexion_axis_sign_evidence: str  # how the sign of y was decided
+
+    def r_segment_sensor(self) -> np.ndarray:
+        """Mounting rotation (n, 3, 3) for every sample (piecewise constant over mounting epochs)."""
+        starts = np.array([m.start_s for m in self.mountings])
+        idx = np.clip(np.searchsorted(starts, self.time_s, side="right") - 1, 0, None)
+        return np.stack([m.r_segment_sensor for m in self.mountings])[idx]
+
+    def segment_matrices(self) -> np.ndarray:
+        """Segment-to-world rotation matrices (n, 3, 3), heading arbitrary per sensor."""
+        return np.einsum("nij,nkj->nik", to_matrix(self.quaternions), self.r_segment_sensor())
+
+
+@dataclass
+class Calibration:
+    """Calibration of a recording: sensors by (corrected) placement, neutral period, warnings."""
+
+    sensors: dict[str, SensorCalibration]
+    neutral_s: dict[str, tuple[float, float]]  # per side: [start, end] of the neutral pose
+    warnings: list[PlacementWarning] = field(default_factory=list)
+    method: str = DEFAULT_FILTER
+
+    def messages(self) -> list[str]:
+        """Human-readable warnings, one line each."""
+        return [f"{w.placement}: {w.message}" for w in self.warnings]
+
+
+# ---------------------------------------------------------------------------------------------
+# signal helpers
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the True runs of a boolean array."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def _moving(values: np.ndarray, window: int, segments: list[tuple[int, int]], how: str) -> np.ndarray:
+    """Centred moving mean or std of (n, k) values within each contiguous segment."""
+    out = np.full(values.shape, np.nan)
+    for a, b in segments:
+        frame = pd.DataFrame(values[a:b]).rolling(window, center=True, min_periods=max(2, window // 2))
+        out[a:b] = (frame.std() if how == "std" else frame.mean()).to_numpy()
+    return out
+
+
+def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
+    out = np.zeros_like(mask, dtype=bool)
+    for a, b in _runs(mask):
+        if b - a >= min_len:
+            out[a:b] = True
+    return out
+
+
+def detect_still(acc: np.ndarray, gyr: np.ndarray, rate_hz: float,
+                 segments: list[tuple[int, int]]) -> np.ndarray:
+    """Samples (n,) in still periods of at least ``MIN_STILL_S`` (bias-insensitive: uses std, not mean)."""
+    w = max(3, int(round(STILL_WINDOW_S * rate_hz)))
+    gyr_std = _moving(gyr, w, segments, "std").max(axis=1)
+    acc_std = _moving(acc, w, segments, "std").max(axis=1)
+    norm_ok = np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
+    still = (gyr_std < STILL_GYR_STD_RADPS) & (acc_std < STILL_ACC_STD_MPS2) & norm_ok
+    return _drop_short(still, int(MIN_STILL_S * rate_hz))
+
+
+def detect_walking(gyr: np.ndarray, rate_hz: float, segments: list[tuple[int, int]]) -> np.ndarray:
+    """Samples (n,) in sustained rhythmic motion (walking bouts) of at least ``MIN_WALK_S``."""
+    w = max(3, int(round(WALK_WINDOW_S * rate_hz)))
+    rms = np.sqrt(_moving(np.sum(gyr ** 2, axis=1, keepdims=True), w, segments, "mean")[:, 0])
+    return _drop_short(np.nan_to_num(rms) > WALK_GYR_RMS_RADPS, int(MIN_WALK_S * rate_hz))
+
+
+def gyro_bias(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """Gyroscope bias (n, 3) rad/s: median of each still period, linear in time between periods."""
+    runs = _runs(still)
+    if not runs:
+        return np.zeros_like(gyr)
+    mids = np.array([time_s[(a + b - 1) // 2] for a, b in runs])
+    values = np.array([np.median(gyr[a:b], axis=0) for a, b in runs])
+    return np.column_stack([np.interp(time_s, mids, values[:, k]) for k in range(3)])
+
+
+def principal_axis(gyr: np.ndarray) -> np.ndarray:
+    """Unit axis (3,) of the largest second moment of angular velocity (sign arbitrary)."""
+    _, vecs = np.linalg.eigh(gyr.T @ gyr)
+    return vecs[:, -1]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def mounting_from_axes(z_sensor: np.ndarray, y_sensor: np.ndarray) -> np.ndarray:
+    """Rotation (3, 3) whose rows are segment x, y, z in sensor coordinates (y made orthogonal to z)."""
+    z = _unit(z_sensor)
+    y = _unit(y_sensor - np.dot(y_sensor, z) * z)
+    return np.vstack([np.cross(y, z), y, z])
+
+
+def _triad(a1: np.ndarray, a2: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """Rotation S with S @ a1 = b1 exactly and S @ a2 ≈ b2 (TRIAD)."""
+    def frame(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        e1 = _unit(u)
+        e2 = _unit(np.cross(u, v))
+        return np.column_stack([e1, e2, np.cross(e1, e2)])
+    return frame(b1, b2) @ frame(a1, a2).T
+
+
+# ---------------------------------------------------------------------------------------------
+# per-sensor steps
+
+
+@dataclass
+class _Sensor:
+    """Working data of one sensor during calibration."""
+
+    source: str
+    t: np.ndarray
+    acc: np.ndarray
+    gyr: np.ndarray
+    rate: float
+    segments: list[tuple[int, int]]
+    still: np.ndarray
+    walking: np.ndarray
+    bias: np.ndarray
+    quats: np.ndarray | None = None
+
+
+def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
+    missing = [c for c in col.SAMPLE_COLUMNS if c not in df.columns]
+    if missing:
+        raise UserError(f"sensor {source!r}: missing columns {', '.join(missing)}")
+    if len(df) < 10:
+        raise UserError(f"sensor {source!r}: only {len(df)} samples")
+    t = df[col.TIME].to_numpy(float)
+    acc = df[list(col.ACC)].to_numpy(float)
+    gyr = df[list(col.GYR)].to_numpy(float)
+    if not (np.isfinite(t).all() and np.isfinite(acc).all() and np.isfinite(gyr).all()):
+        raise UserError(f"sensor {source!r}: samples contain NaN or infinite values")
+    try:
+        segments = contiguous_segments(t)
+        rate = nominal_rate_hz(t)
+    except UserError as exc:
+        raise UserError(f"sensor {source!r}: {exc}") from exc
+    still = detect_still(acc, gyr, rate, segments)
+    walking = detect_walking(gyr, rate, segments)
+    return _Sensor(source, t, acc, gyr, rate, segments, still, walking, gyro_bias(t, gyr, still))
+
+
+def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
+    quats = np.full((len(s.t), 4), np.nan)
+    gyr = s.gyr - s.bias
+    for a, b in s.segments:
+        if b - a >= 2:
+            quats[a:b] = orientation(gyr[a:b], s.acc[a:b], s.rate, method, **params)
+    return quats
+
+
+def _stance_points(s: _Sensor) -> np.ndarray:
+    """Index of the least-moving sample of each stride during walking (one per local gyro minimum)."""
+    norm = np.linalg.norm(s.gyr - s.bias, axis=1)
+    smooth = pd.Series(norm).rolling(max(3, int(0.05 * s.rate)), center=True, min_periods=1).mean().to_numpy()
+    half = int(0.35 * s.rate)  # strides last more than 0.7 s
+    from scipy.ndimage import minimum_filter1d
+    local_min = (smooth == minimum_filter1d(smooth, 2 * half + 1)) & s.walking & (smooth < STANCE_GYR_MAX_RADPS)
+    return np.flatnonzero(local_min)
+
+
+def _foot_forward(s: _Sensor) -> np.ndarray | None:
+    """Mean direction of travel of a foot in its sensor frame (unit, horizontal part), or None."""
+    stance = _stance_points(s)
+    rot = to_matrix(s.quats)
+    total = np.zeros(3)
+    seg_of = np.zeros(len(s.t), dtype=int)
+    for k, (a, b) in enumerate(s.segments):
+        seg_of[a:b] = k
+    for i0, i1 in zip(stance[:-1], stance[1:]):
+        if seg_of[i0] != seg_of[i1] or (s.t[i1] - s.t[i0]) > 2.5 or not np.isfinite(rot[i0]).all():
+            continue
+        acc_world = np.einsum("nij,nj->ni", rot[i0:i1 + 1], s.acc[i0:i1 + 1]) - [0.0, 0.0, GRAVITY_MPS2]
+        vel = np.cumsum(acc_world, axis=0) / s.rate
+        vel -= np.outer(np.linspace(0.0, 1.0, len(vel)), vel[-1])  # zero velocity at both stances
+        travel = vel.mean(axis=0)
+        travel[2] = 0.0
+        if np.linalg.norm(travel) > 0.2:  # m/s: a real step, not shuffling
+            total += rot[i0].T @ _unit(travel)
+    return None if np.linalg.norm(total) == 0 else _unit(total)
+
+
+def _sign_from_largest_rotation(gyr_y: np.ndarray) -> float:
+    """+1 when the largest rotation about the candidate axis is negative (shank swing about left y)."""
+    lo, hi = np.percentile(gyr_y, [0.5, 99.5])
+    return 1.0 if -lo >= hi else -1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# placement checks
+
+
+def _walking_still_fraction(s: _Sensor) -> float:
+    """Fraction of walking samples in which the segment is nearly motionless (foot flat in stance)."""
+    if s.walking.sum() < s.rate:
+        return float("nan")
+    norm = np.linalg.norm(s.gyr - s.bias, axis=1)[s.walking]
+    acc_ok = np.abs(np.linalg.norm(s.acc, axis=1)[s.walking] - GRAVITY_MPS2) < 1.5
+    return float(np.mean((norm < 0.5) & acc_ok))
+
+
+def _swing_envelope(s: _Sensor, grid: np.ndarray) -> np.ndarray:
+    """Gyroscope norm smoothed over 0.1 s on a common time grid (NaN outside the sensor's samples)."""
+    norm = pd.Series(np.linalg.norm(s.gyr - s.bias, axis=1)).rolling(
+        max(3, int(0.1 * s.rate)), center=True, min_periods=1).mean().to_numpy()
+    out = np.interp(grid, s.t, norm, left=np.nan, right=np.nan)
+    return out
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 50:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def _check_shin_foot_swap(sensors: dict[str, _Sensor], warnings: list[PlacementWarning]) -> dict[str, _Sensor]:
+    out = dict(sensors)
+    for side in ("left", "right"):
+        shin, foot = f"{side}_shin", f"{side}_foot"
+        if shin in sensors and foot in sensors:
+            f_shin = _walking_still_fraction(sensors[shin])
+            f_foot = _walking_still_fraction(sensors[foot])
+            if np.isfinite(f_shin) and np.isfinite(f_foot) and f_shin > 2.0 * f_foot + 0.05:
+                out[shin], out[foot] = sensors[foot], sensors[shin]
+                warnings.append(PlacementWarning(
+                    shin, "swapped_shin_foot",
+                    f"the sensors labelled {shin} and {foot} are swapped (the one labelled {shin} is still "
+                    f"during {100 * f_shin:.0f}% of walking, like a foot flat in stance; the one labelled "
+                    f"{foot} {100 * f_foot:.0f}%); analysed with the labels exchanged", True))
+        for label in (shin, foot):
+            if label in sensors and (shin in sensors) != (foot in sensors):
+                frac = _walking_still_fraction(sensors[label])
+                wrong = (frac > SHIN_STILL_MAX) if label.endswith("shin") else (frac < FOOT_STILL_MIN)
+                if np.isfinite(frac) and wrong:
+                    other = "foot" if label.endswith("shin") else "shin"
+                    warnings.append(PlacementWarning(
+                        label, "swapped_shin_foot",
+                        f"moves like a {other} (still during {100 * frac:.0f}% of walking); check where it was "
+                        f"worn", False))
+    return out
+
+
+def _check_left_right_swap(sensors: dict[str, _Sensor], warnings: list[PlacementWarning]) -> dict[str, _Sensor]:
+    if not all(p in sensors for p in PLACEMENTS):
+        return sensors
+    t0 = max(s.t[0] for s in sensors.values())
+    t1 = min(s.t[-1] for s in sensors.values())
+    if t1 - t0 < 5.0:
+        return sensors
+    grid = np.arange(t0, t1, 0.01)
+    env = {p: _swing_envelope(s, grid) for p, s in sensors.items()}
+    same = _correlation(env["left_shin"], env["left_foot"]) + _correlation(env["right_shin"], env["right_foot"])
+    cross = _correlation(env["left_shin"], env["right_foot"]) + _correlation(env["right_shin"], env["left_foot"])
+    if np.isfinite(same) and np.isfinite(cross) and cross > same + 0.4:
+        out = dict(sensors)
+        out["left_foot"], out["right_foot"] = sensors["right_foot"], sensors["left_foot"]
+        for p in ("left_foot", "right_foot"):
+            warnings.append(PlacementWarning(
+                p, "swapped_left_right",
+                f"this foot sensor swings with the other side's shin (correlation {cross / 2:.2f} against "
+                f"{same / 2:.2f} with its own side): left and right foot sensors are swapped; analysed with "
+                f"the labels exchanged", True))
+        return out
+    return sensors
+
+
+# ---------------------------------------------------------------------------------------------
+# neutral pose, mounting, slipping
+
+
+def _neutral_interval(side_sensors: list[_Sensor], given: tuple[float, float] | None,
+                      side: str) -> tuple[tuple[float, float], bool]:
+    """Neutral period [start, end] in seconds and whether it is followed by walking."""
+    if given is not None:
+        a, b = given
+        for s in side_sensors:
+            if ((s.t >= a) & (s.t <= b)).sum() < 2:
+                raise UserError(f"neutral interval {a}–{b} s has no samples of sensor {s.source!r}")
+        return (float(a), float(b)), True
+    # common still time on a grid of the first sensor
+    ref = side_sensors[0]
+    still = ref.still.copy()
+    for s in side_sensors[1:]:
+        still &= np.interp(ref.t, s.t, s.still.astype(float), left=0.0, right=0.0) > 0.5
+    walk_times = np.concatenate([s.t[s.walking] for s in side_sensors])
+    candidates = [(a, b) for a, b in _runs(still) if ref.t[b - 1] - ref.t[a] >= MIN_NEUTRAL_S]
+    if not candidates:
+        raise UserError(f"{side} side: no quiet standing period found for the neutral pose; mark one "
+                        f"(neutral interval) or record a few seconds of standing still")
+    for a, b in candidates:
+        end = ref.t[b - 1]
+        if np.any((walk_times > end) & (walk_times < end + NEUTRAL_BEFORE_WALK_S)):
+            return (float(ref.t[a]), float(end)), True
+    a, b = candidates[0]
+    return (float(ref.t[a]), float(ref.t[b - 1])), False
+
+
+def _flexion_axis(s: _Sensor) -> np.ndarray:
+    gyr = (s.gyr - s.bias)[s.walking]
+    if len(gyr) < s.rate:
+        raise UserError(f"sensor {s.source!r}: no walking found, so the medio-lateral axis cannot be found")
+    return principal_axis(gyr)
+
+
+def _bout_features(s: _Sensor) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """(start_s, flexion axis, mean accelerometer direction) of each long enough walking bout."""
+    out = []
+    for a, b in _runs(s.walking):
+        if s.t[b - 1] - s.t[a] >= MIN_SLIP_BOUT_S:
+            out.append((float(s.t[a]), principal_axis((s.gyr - s.bias)[a:b]), _unit(s.acc[a:b].mean(axis=0))))
+    return out
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(abs(np.dot(_unit(u), _unit(v))), 0.0, 1.0))))
+
+
+def _slip_epochs(placement: str, s: _Sensor, base: np.ndarray,
+                 warnings: list[PlacementWarning]) -> list[MountingEpoch]:
+    """Mounting epochs: the base mounting, plus a re-estimated one after each detected slip."""
+    epochs = [MountingEpoch(float(s.t[0]), base)]
+    bouts = _bout_features(s)
+    if len(bouts) < 2:
+        return epochs
+    _, axis0, grav0 = bouts[0]
+    ref_axis, ref_grav, ref_mount = axis0, grav0, base
+    for start, axis, grav in bouts[1:]:
+        axis = axis if np.dot(axis, ref_axis) >= 0 else -axis
+        d_axis, d_grav = _angle_deg(axis, ref_axis), _angle_deg(grav, ref_grav)
+        if max(d_axis, d_grav) <= SLIP_DEG:
+            continue
+        # the rotation of the sensor on the segment that maps the old features onto the new ones
+        slip = _triad(ref_grav, ref_axis, grav, axis)
+        consistent = abs(_angle_deg(ref_grav, ref_axis) - _angle_deg(grav, axis)) < 5.0
+        mount = ref_mount @ slip.T
+        if consistent:
+            epochs.append(MountingEpoch(start, mount))
+            ref_axis, ref_grav, ref_mount = axis, grav, mount
+        warnings.append(PlacementWarning(
+            placement, "slipping",
+            f"the sensor moved on the segment before the walking bout at {start:.0f} s (its flexion axis "
+            f"turned by {d_axis:.0f}° and its mean gravity direction by {d_grav:.0f}°); "
+            + ("the mounting was re-estimated from then on" if consistent
+               else "angles after this time are unreliable: re-attach the sensor firmly"),
+            consistent, start))
+    return epochs
+
+
+def _upside_down(r_segment_sensor: np.ndarray) -> bool:
+    """True when the sensor axis closest to the segment's vertical points down."""
+    z_in_sensor = r_segment_sensor[2]
+    k = int(np.argmax(np.abs(z_in_sensor)))
+    return bool(z_in_sensor[k] < 0)
+
+
+def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float, float] | None = None,
+              method: str = DEFAULT_FILTER, **filter_params) -> Calibration:
+    """Calibrate every sensor of a recording (placement -> samples with analysis.columns columns).
+
+    ``neutral_interval_s`` [start, end] overrides the automatic neutral (quiet standing) period.
+    ``method`` and ``filter_params`` select the orientation filter (analysis.orientation.FILTERS).
+    """
+    unknown = sorted(set(samples) - set(PLACEMENTS))
+    if unknown:
+        raise UserError(f"unknown placement {', '.join(unknown)}; use {', '.join(PLACEMENTS)}")
+    if not samples:
+        raise UserError("no sensors to calibrate")
+    warnings: list[PlacementWarning] = []
+    sensors = {p: _prepare(p, df) for p, df in samples.items()}
+    for p, s in sensors.items():
+        if not s.still.any():
+            warnings.append(PlacementWarning(p, "no_still", "no still period found: gyroscope bias not "
+                                             "removed (the filter's own bias estimate is relied on)", False))
+    sensors = _check_shin_foot_swap(sensors, warnings)
+    sensors = _check_left_right_swap(sensors, warnings)
+    for s in sensors.values():
+        s.quats = _filter(s, method, filter_params)
+
+    neutral: dict[str, tuple[float, float]] = {}
+    result: dict[str, SensorCalibration] = {}
+    for side in ("left", "right"):
+        present = [p for p in (f"{side}_shin", f"{side}_foot") if p in sensors]
+        if not present:
+            continue
+        interval, before_walk = _neutral_interval([sensors[p] for p in present], neutral_interval_s, side)
+        neutral[side] = interval
+        if not before_walk:
+            warnings.append(PlacementWarning(present[0], "neutral_not_standing",
+                                             f"no still period right before walking: the neutral pose "
+                                             f"is the still period {interval[0]:.1f}–{interval[1]:.1f} s, "
+                                             f"which may not be quiet standing", False, interval[0]))
+        axes = {p: _flexion_axis(sensors[p]) for p in present}
+        zs = {}
+        for p in present:
+            s = sensors[p]
+            in_neutral = (s.t >= interval[0]) & (s.t <= interval[1])
+            zs[p] = _unit(s.acc[in_neutral].mean(axis=0))
+        signs: dict[str, tuple[float, str]] = {}
+        foot = f"{side}_foot"
+        if foot in present:
+            s = sensors[foot]
+            x_candidate = np.cross(axes[foot], zs[foot])
+            forward = _foot_forward(s)
+            if forward is None:
+                signs[foot] = (1.0, "undetermined (no strides)")
+                warnings.append(PlacementWarning(foot, "axis_sign", "no strides found to tell forward from "
+                                                 "backward: dorsiflexion sign not verified", False))
+            else:
+                signs[foot] = (1.0 if np.dot(x_candidate, forward) >= 0 else -1.0, "foot travels toes first")
+        shin = f"{side}_shin"
+        if shin in present:
+            s = sensors[shin]
+            w_shin = (s.gyr - s.bias) @ axes[shin]
+            if foot in present:
+                f = sensors[foot]
+                w_foot = np.interp(s.t, f.t, (f.gyr - f.bias) @ (signs[foot][0] * axes[foot]))
+                both = s.walking & (np.interp(s.t, f.t, f.walking.astype(float)) > 0.5)
+                r = _correlation(w_shin[both], w_foot[both])
+                if np.isfinite(r) and abs(r) > 0.2:
+                    signs[shin] = (1.0 if r > 0 else -1.0, f"rotates with the {side} foot (r={abs(r):.2f})")
+            if shin not in signs:
+                signs[shin] = (_sign_from_largest_rotation(w_shin[s.walking]), "largest rotation is the swing")
+        for p in present:
+            s = sensors[p]
+            base = mounting_from_axes(zs[p], signs[p][0] * axes[p])
+            up = _upside_down(base)
+            if up:
+                warnings.append(PlacementWarning(p, "upside_down", "the sensor is worn upside down (its most "
+                                                 "vertical axis points down); corrected by the automatic "
+                                                 "mounting", True))
+            epochs = _slip_epochs(p, s, base, warnings)
+            result[p] = SensorCalibration(p, s.source, s.t, s.rate, s.segments, s.still, s.walking, s.bias,
+                                          s.quats, epochs, up, signs[p][1])
+    return Calibration(result, neutral, warnings, method)

@@ -1,0 +1,195 @@
+"""Gait events from one foot (or shin) sensor: toe-off, initial contact and mid-stance, any mounting.
+
+The sagittal (pitch) axis is found without the calibration module: it is the first principal axis
+of the gyroscope while the segment moves (the foot and the shin rotate mostly about their
+medio-lateral axis when walking). Its sign is fixed physically for the foot: with a candidate axis
+``m`` and the sensor's up axis ``u`` at rest, ``m × u`` points forward if ``m`` points left, so the
+sign is the one that makes the zero-velocity-aided displacements of the strides point forward. The
+signal used is then ``toes_up`` = angular velocity about the right-pointing axis (rad/s, toes going
+up positive, in the ``foot_pitch_deg`` sense of analysis.conventions).
+
+Events per swing (rules, ``fs`` in Hz; thresholds in rad/s):
+
+* mid-swing: peaks of ``toes_up`` above ``swing_min_radps``; peaks not separated by a stance (a
+  sample whose 90 ms motion energy is below ``stance_energy_max``) belong to one swing and the
+  highest is kept.
+* toe-off: the push-off is the minimum of ``toes_up`` in the ``search_s`` before mid-swing; toe-off
+  is where ``toes_up`` climbs back through ``to_fraction`` of that minimum (interpolated).
+* initial contact: after mid-swing ``toes_up`` turns negative (the foot reaching its highest
+  dorsiflexion before landing), then the foot slaps down; initial contact is where ``toes_up``
+  falls through ``ic_fraction`` of the slap minimum (interpolated), before the impact peak.
+* mid-stance: the sample of least motion energy between initial contact and the next toe-off.
+
+``to_fraction`` and ``ic_fraction`` were chosen on ipol_feet (see benchmarks/bench_gait_ipol.py);
+they are parameters, not constants of nature.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
+
+from analysis.conventions import GRAVITY_MPS2
+
+SWING_MIN_RADPS = 0.8
+STANCE_ENERGY_MAX = 1.5
+SEARCH_S = 0.45
+TO_FRACTION = 0.75
+IC_FRACTION = 0.4
+#: events table of one sensor: one row per swing (toe-off -> initial contact)
+EVENT_COLUMNS = ("toe_off_s", "mid_swing_s", "initial_contact_s", "to_idx", "ms_idx", "ic_idx")
+
+
+def motion_energy(acc: np.ndarray, gyr: np.ndarray, fs: float) -> np.ndarray:
+    """Motion energy (n,): gyro norm (rad/s) + 0.3 s/m × |acc norm − g| (m/s²), 90 ms moving mean."""
+    e = np.linalg.norm(gyr, axis=1) + 0.3 * np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2)
+    return uniform_filter1d(e, max(1, int(round(0.09 * fs))), mode="nearest")
+
+
+def principal_rotation_axis(gyr: np.ndarray, min_rate_radps: float = 1.0) -> np.ndarray:
+    """Unit axis (3,) in the sensor frame of the largest angular-velocity variance while moving."""
+    moving = np.linalg.norm(gyr, axis=1) > min_rate_radps
+    if moving.sum() < 10:
+        return np.array([0.0, 1.0, 0.0])
+    g = gyr[moving]
+    _, vec = np.linalg.eigh(g.T @ g)
+    return vec[:, -1]
+
+
+def foot_axis_sign(axis: np.ndarray, acc: np.ndarray, quat: np.ndarray, pos: np.ndarray,
+                   segments: np.ndarray, min_step_m: float = 0.3) -> float:
+    """+1 if ``axis`` points to the foot's left, −1 if right, from stride displacements (see module doc)."""
+    from analysis.zupt import _rotate_many
+    if len(segments) == 0:
+        return 1.0
+    s, e = segments[:, 0], segments[:, 1]
+    d = pos[e] - pos[s]
+    d[:, 2] = 0.0
+    ok = np.linalg.norm(d, axis=1) > min_step_m
+    if not ok.any():
+        return 1.0
+    u = acc[s[ok]] / np.linalg.norm(acc[s[ok]], axis=1)[:, None]
+    fwd = np.cross(axis, u)
+    fwd_w = _rotate_many(quat[s[ok]], fwd)
+    return 1.0 if np.sum(np.einsum("ij,ij->i", d[ok], fwd_w)) >= 0 else -1.0
+
+
+def skew_sign(w: np.ndarray, min_rate_radps: float = 1.0) -> float:
+    """Sign that makes the largest excursions of ``w`` positive (used for the shin's swing peak)."""
+    x = w[np.abs(w) > min_rate_radps]
+    if len(x) < 10:
+        return 1.0
+    return 1.0 if np.percentile(x, 99) >= -np.percentile(x, 1) else -1.0
+
+
+@numba.njit(cache=True)
+def _interp_cross(t, w, k, level):
+    """Time where w crosses ``level`` between samples k-1 and k (linear)."""
+    d = w[k] - w[k - 1]
+    if d == 0.0:
+        return t[k]
+    f = (level - w[k - 1]) / d
+    return t[k - 1] + min(max(f, 0.0), 1.0) * (t[k] - t[k - 1])
+
+
+@numba.njit(cache=True)
+def _swing_events(t, w, peaks, lo, hi, search, to_frac, ic_frac, slap_win):
+    """Toe-off and initial-contact times and indices for each mid-swing peak (numba, per swing).
+
+    ``lo[i]``/``hi[i]`` bound the search before/after peak i (previous/next peak). NaN when a rule
+    finds no feature.
+    """
+    n = len(peaks)
+    to_t = np.full(n, np.nan)
+    ic_t = np.full(n, np.nan)
+    to_i = np.full(n, -1, np.int64)
+    ic_i = np.full(n, -1, np.int64)
+    for i in range(n):
+        p = peaks[i]
+        a = max(lo[i], p - search)
+        j = a
+        for k in range(a, p):
+            if w[k] < w[j]:
+                j = k
+        if w[j] < 0.0:
+            level = to_frac * w[j]
+            for k in range(j + 1, p + 1):
+                if w[k] >= level:
+                    to_t[i] = _interp_cross(t, w, k, level)
+                    to_i[i] = k
+                    break
+        b = min(hi[i], p + search)
+        z = -1
+        for k in range(p + 1, b):
+            if w[k] < 0.0:
+                z = k
+                break
+        if z < 0:
+            continue
+        m = z
+        for k in range(z, min(z + slap_win, b)):
+            if w[k] < w[m]:
+                m = k
+        level = ic_frac * w[m]
+        for k in range(z, m + 1):
+            if w[k] <= level:
+                ic_t[i] = _interp_cross(t, w, k, level)
+                ic_i[i] = k
+                break
+    return to_t, to_i, ic_t, ic_i
+
+
+def swing_peaks(w: np.ndarray, energy: np.ndarray, fs: float, *,
+                swing_min_radps: float = SWING_MIN_RADPS,
+                stance_energy_max: float = STANCE_ENERGY_MAX) -> np.ndarray:
+    """Indices of mid-swing peaks of the sagittal rate ``w`` (one per swing, see module doc)."""
+    ws = uniform_filter1d(w, max(1, int(round(0.05 * fs))), mode="nearest")
+    cand, _ = find_peaks(ws, height=swing_min_radps, distance=max(1, int(0.15 * fs)))
+    if len(cand) == 0:
+        return cand
+    stance_count = np.cumsum(energy < stance_energy_max)
+    group = stance_count[cand]
+    # highest candidate of each group of peaks that no stance separates
+    order = np.lexsort((-ws[cand], group))
+    first = np.ones(len(order), bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    return np.sort(cand[order][first])
+
+
+def detect_swings(time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: float, *,
+                  swing_min_radps: float = SWING_MIN_RADPS,
+                  stance_energy_max: float = STANCE_ENERGY_MAX,
+                  search_s: float = SEARCH_S, to_fraction: float = TO_FRACTION,
+                  ic_fraction: float = IC_FRACTION) -> pd.DataFrame:
+    """Swings (toe-off → initial contact) from the sagittal rate ``w`` (rad/s, toes-up or swing-forward +).
+
+    Returns a DataFrame with EVENT_COLUMNS; swings where a rule found no toe-off or no contact are
+    dropped (they are not strides).
+    """
+    peaks = swing_peaks(w, energy, fs, swing_min_radps=swing_min_radps,
+                        stance_energy_max=stance_energy_max)
+    if len(peaks) == 0:
+        return pd.DataFrame({c: np.zeros(0, float if c.endswith("_s") else np.int64)
+                             for c in EVENT_COLUMNS})
+    lo = np.concatenate([[0], peaks[:-1]])
+    hi = np.concatenate([peaks[1:], [len(w)]])
+    to_t, to_i, ic_t, ic_i = _swing_events(np.asarray(time_s, float), np.ascontiguousarray(w, float),
+                                           peaks.astype(np.int64), lo.astype(np.int64),
+                                           hi.astype(np.int64), int(round(search_s * fs)),
+                                           to_fraction, ic_fraction, int(round(0.15 * fs)))
+    ok = (to_i >= 0) & (ic_i >= 0)
+    return pd.DataFrame({"toe_off_s": to_t[ok], "mid_swing_s": time_s[peaks[ok]],
+                         "initial_contact_s": ic_t[ok], "to_idx": to_i[ok], "ms_idx": peaks[ok],
+                         "ic_idx": ic_i[ok]})
+
+
+def mid_stance(energy: np.ndarray, ic_idx: np.ndarray, next_to_idx: np.ndarray) -> np.ndarray:
+    """Index of least motion energy in each [ic, next_to) interval (ic itself when empty)."""
+    out = ic_idx.copy()
+    for i, (a, b) in enumerate(zip(ic_idx, next_to_idx)):  # one iteration per stride, not per sample
+        if b > a:
+            out[i] = a + int(np.argmin(energy[a:b]))
+    return out

@@ -1,0 +1,301 @@
+"""Strides table: initial contact to next initial contact per side, with events, spatial metrics and flags.
+
+Input per placement: a DataFrame with ``time_s``, ``acc_*_mps2``, ``gyr_*_radps`` (sensor frame,
+any mounting). Output: analysis.columns.STRIDE_COLUMNS plus STRIDE_EXTRA_COLUMNS. A foot sensor
+gives events and the zero-velocity-aided spatial metrics; a shin alone gives events only (flag
+``shin_only``; stride length NaN). Ankle-angle columns stay NaN here: ``join_angle_metrics`` fills
+them from a continuous angle DataFrame.
+
+Quality flags (``|``-joined, ``ok`` when none):
+``gap`` the stride spans a time step > 1.5 sample periods (samples are never interpolated);
+``saturation`` a sample in the stride is at the sensor's clipping level;
+``turn`` the foot heading changed by more than ``turn_deg`` over the stride;
+``implausible`` stride time, stance fraction, length or speed outside PLAUSIBLE;
+``shin_only`` events from the shin sensor (no foot sensor on that side).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import events as ev
+from analysis import zupt
+from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
+from analysis.conventions import GRAVITY_MPS2
+
+STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
+#: plausible ranges for one stride of walking (outside: flag ``implausible``)
+PLAUSIBLE = {"stride_time_s": (0.6, 2.5), "stance_fraction": (0.4, 0.85),
+             "stride_length_m": (0.1, 2.3), "speed_mps": (0.05, 3.0)}
+#: consecutive contacts further apart than this are not one stride (a pause)
+MAX_STRIDE_TIME_S = 3.0
+TURN_DEG = 20.0
+
+
+def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    missing = [c for c in (TIME, *ACC, *GYR) if c not in df.columns]
+    if missing:
+        from imu_logger.errors import UserError
+        raise UserError(f"sensor {name}: missing columns {', '.join(missing)}")
+    t = df[TIME].to_numpy(float)
+    if len(t) > 1 and np.any(np.diff(t) <= 0):
+        from imu_logger.errors import UserError
+        raise UserError(f"sensor {name}: time_s is not strictly increasing")
+    return t, df[list(ACC)].to_numpy(float), df[list(GYR)].to_numpy(float)
+
+
+def saturated(x: np.ndarray, rel: float = 0.995) -> np.ndarray:
+    """Boolean (n,): a channel sits at its recording-wide extreme for two or more samples (clipping)."""
+    a = np.abs(x)
+    top = a.max(axis=0)
+    at = (a >= rel * top) & (top > 0)
+    run = at[1:] & at[:-1]
+    out = np.zeros(len(x), bool)
+    hit = run.any(axis=1) & (run.sum(axis=0) >= 2).any()
+    out[1:] |= hit
+    out[:-1] |= hit
+    return out
+
+
+def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
+    """Events and trajectory of one foot sensor: swings DataFrame, still mask, trajectory, sagittal rate."""
+    fs = zupt.nominal_rate(time_s)
+    still = zupt.zero_velocity(acc, gyr, fs)
+    traj = zupt.foot_trajectory(time_s, acc, gyr, still)
+    axis = ev.principal_rotation_axis(gyr)
+    axis = axis * ev.foot_axis_sign(axis, acc, traj["quat"], traj["pos"], traj["segments"])
+    w = -(gyr @ axis)  # axis points left; rotation about +left is toes-down
+    energy = ev.motion_energy(acc, gyr, fs)
+    swings = ev.detect_swings(time_s, w, energy, fs)
+    _add_swing_geometry(swings, traj, energy, time_s, fs)
+    return {"fs": fs, "still": still, "traj": traj, "left_axis": axis, "toes_up": w,
+            "energy": energy, "swings": swings}
+
+
+def _add_swing_geometry(swings: pd.DataFrame, traj: dict, energy: np.ndarray, t: np.ndarray,
+                        fs: float) -> None:
+    """Add mid-stance before/after each swing and the foot's horizontal displacement across it (m)."""
+    to_i = swings["to_idx"].to_numpy()
+    ic_i = swings["ic_idx"].to_numpy()
+    n = len(t)
+    if len(to_i) == 0:
+        swings["ms_before_idx"] = swings["ms_after_idx"] = np.zeros(0, np.int64)
+        swings["displacement_m"] = np.zeros(0)
+        return
+    prev_ic = np.concatenate([[max(0, to_i[0] - int(1.5 * fs))], ic_i[:-1]])
+    before = ev.mid_stance(energy, np.maximum(prev_ic, to_i - int(1.5 * fs)), to_i)
+    next_to = np.concatenate([to_i[1:], [n]])
+    after = ev.mid_stance(energy, ic_i, np.minimum(next_to, ic_i + int(1.5 * fs)))
+    d = traj["pos"][after, :2] - traj["pos"][before, :2]
+    swings["ms_before_idx"] = before
+    swings["ms_after_idx"] = after
+    swings["displacement_m"] = np.linalg.norm(d, axis=1)
+
+
+def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
+    """Events of a shin sensor: the shin swings forward fast in mid-swing (largest positive rate).
+
+    Toe-off and contact are the negative rate minima before and after mid-swing (fractions 1.0).
+    """
+    fs = zupt.nominal_rate(time_s)
+    axis = ev.principal_rotation_axis(gyr)
+    w = gyr @ axis
+    w = w * ev.skew_sign(w)
+    energy = ev.motion_energy(acc, gyr, fs)
+    swings = ev.detect_swings(time_s, w, energy, fs, swing_min_radps=1.5, stance_energy_max=2.5,
+                              to_fraction=1.0, ic_fraction=1.0)
+    return {"fs": fs, "swings": swings, "energy": energy, "rate": w}
+
+
+def _wrap_deg(x: np.ndarray) -> np.ndarray:
+    return (x + 180.0) % 360.0 - 180.0
+
+
+def side_strides(df: pd.DataFrame, side: str, *, shin_only: bool = False,
+                 max_stride_time_s: float = MAX_STRIDE_TIME_S, turn_deg: float = TURN_DEG) -> pd.DataFrame:
+    """Strides of one side from its foot sensor (or its shin when ``shin_only``)."""
+    name = f"{side}_{'shin' if shin_only else 'foot'}"
+    t, acc, gyr = _arrays(df, name)
+    cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
+    if len(t) < 10:
+        return pd.DataFrame(columns=cols)
+    res = shin_analysis(t, acc, gyr) if shin_only else foot_analysis(t, acc, gyr)
+    return strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only,
+                                 max_stride_time_s=max_stride_time_s, turn_deg=turn_deg)
+
+
+def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: dict, side: str, *,
+                          shin_only: bool = False, max_stride_time_s: float = MAX_STRIDE_TIME_S,
+                          turn_deg: float = TURN_DEG) -> pd.DataFrame:
+    """Strides table of one side from the result of ``foot_analysis`` or ``shin_analysis``."""
+    cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
+    sw = res["swings"]
+    if len(sw) < 2:
+        return pd.DataFrame(columns=cols)
+    ic = sw["initial_contact_s"].to_numpy()
+    ic_i = sw["ic_idx"].to_numpy()
+    to = sw["toe_off_s"].to_numpy()
+    to_i = sw["to_idx"].to_numpy()
+    fs = res["fs"]
+    # stance after each contact ends at the next swing's toe-off (or 1 s later for the last one)
+    next_to_i = np.concatenate([to_i[1:], [min(len(t), ic_i[-1] + int(fs))]])
+    ms_i = ev.mid_stance(res["energy"], ic_i, next_to_i)
+    start, end = ic[:-1], ic[1:]
+    stride_time = end - start
+    keep = (stride_time > 0) & (stride_time <= max_stride_time_s) & (to[1:] > start) & (to[1:] < end)
+    k = np.flatnonzero(keep)
+    out = pd.DataFrame({c: np.full(len(k), np.nan) for c in cols})
+    out["side"] = side
+    out["stride_id"] = np.arange(len(k))
+    out["bout_id"] = -1
+    out["start_s"] = start[k]
+    out["toe_off_s"] = to[k + 1]
+    out["end_s"] = end[k]
+    out["stride_time_s"] = stride_time[k]
+    out["stance_fraction"] = (to[k + 1] - start[k]) / stride_time[k]
+    out["mid_stance_s"] = t[ms_i[k]]
+    flags = [[] for _ in k]
+    a_i, b_i = ic_i[k], ic_i[k + 1]
+    gap = zupt.gaps(t, fs)
+    csum_gap = np.cumsum(gap)
+    sat = saturated(np.column_stack([acc, gyr]))
+    csum_sat = np.cumsum(sat)
+    has_gap = csum_gap[b_i] - csum_gap[a_i] > 0
+    has_sat = csum_sat[b_i] - csum_sat[np.maximum(a_i - 1, 0)] > 0
+    if not shin_only:
+        pos = res["traj"]["pos"]
+        m0 = sw["ms_before_idx"].to_numpy()[k + 1]
+        m1 = sw["ms_after_idx"].to_numpy()[k + 1]
+        length = sw["displacement_m"].to_numpy()[k + 1]
+        out["stride_length_m"] = length
+        out["speed_mps"] = length / stride_time[k]
+        out["foot_clearance_m"] = _clearance(pos[:, 2], t, m0, m1)
+        up = acc[m0] / np.linalg.norm(acc[m0], axis=1)[:, None]
+        fwd = np.cross(res["left_axis"], up)
+        q = res["traj"]["quat"]
+        h0 = np.degrees(_heading_rows(q[m0], fwd))
+        h1 = np.degrees(_heading_rows(q[m1], fwd))
+        out["turning_angle_deg"] = _wrap_deg(h1 - h0)
+        has_gap |= csum_gap[m1] - csum_gap[np.minimum(m0, m1)] > 0
+    for i in range(len(k)):  # one iteration per stride: assemble its flag string
+        if has_gap[i]:
+            flags[i].append("gap")
+        if has_sat[i]:
+            flags[i].append("saturation")
+    turn = np.abs(out["turning_angle_deg"].to_numpy()) > turn_deg
+    bad = np.zeros(len(k), bool)
+    for col, (lo, hi) in PLAUSIBLE.items():
+        v = out[col].to_numpy(float)
+        bad |= ~np.isnan(v) & ((v < lo) | (v > hi))
+    for i in range(len(k)):
+        if turn[i]:
+            flags[i].append("turn")
+        if bad[i]:
+            flags[i].append("implausible")
+        if shin_only:
+            flags[i].append("shin_only")
+    out["quality"] = ["|".join(f) if f else "ok" for f in flags]
+    return out[cols]
+
+
+def _heading_rows(q: np.ndarray, fwd: np.ndarray) -> np.ndarray:
+    """Heading (rad) of per-row sensor-frame vectors ``fwd`` (n, 3) under orientations q (n, 4)."""
+    f = zupt._rotate_many(q, fwd)
+    return np.arctan2(f[:, 1], f[:, 0])
+
+
+def _clearance(z: np.ndarray, t: np.ndarray, m0: np.ndarray, m1: np.ndarray) -> np.ndarray:
+    """Largest sensor height (m) above the straight line between the two mid-stances of each stride."""
+    out = np.full(len(m0), np.nan)
+    for i, (a, b) in enumerate(zip(m0, m1)):  # per stride, vectorised inside
+        if b > a:
+            base = np.interp(t[a:b + 1], [t[a], t[b]], [z[a], z[b]])
+            out[i] = float(np.max(z[a:b + 1] - base))
+    return out
+
+
+def compute_strides(signals: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Strides of both sides from a dict placement -> DataFrame (feet preferred, shins as fallback).
+
+    Each foot row gets ``peak_tibial_accel_g`` when that side's shin is present.
+    """
+    parts = []
+    for side in ("left", "right"):
+        foot, shin = signals.get(f"{side}_foot"), signals.get(f"{side}_shin")
+        if foot is not None:
+            s = side_strides(foot, side)
+        elif shin is not None:
+            s = side_strides(shin, side, shin_only=True)
+        else:
+            continue
+        if shin is not None and len(s):
+            s["peak_tibial_accel_g"] = peak_tibial_acceleration(s["start_s"].to_numpy(), shin)
+        parts.append(s)
+    cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def peak_tibial_acceleration(contact_s: np.ndarray, shin: pd.DataFrame, window_s: float = 0.1) -> np.ndarray:
+    """Largest shin acceleration norm (g, gravity included) within ``window_s`` after each contact."""
+    t, acc, _ = _arrays(shin, "shin")
+    norm = np.linalg.norm(acc, axis=1) / GRAVITY_MPS2
+    a = np.searchsorted(t, contact_s)
+    b = np.searchsorted(t, contact_s + window_s)
+    out = np.full(len(contact_s), np.nan)
+    ok = b > a
+    if ok.any():
+        out[ok] = np.maximum.reduceat(np.append(norm, 0.0), np.column_stack([a[ok], b[ok]]).ravel())[::2]
+    return out
+
+
+def join_angle_metrics(strides: pd.DataFrame, angles: pd.DataFrame, side: str, *,
+                       dorsi_col: str | None = None, ever_col: str | None = None,
+                       push_off_s: float = 0.15) -> pd.DataFrame:
+    """Fill the ankle-angle columns of ``side``'s strides from a continuous angle DataFrame.
+
+    ``angles`` has ``time_s`` and dorsiflexion / eversion columns in degrees (conventions of
+    analysis.conventions); by default the columns named ``{side}_dorsiflexion_deg`` or
+    ``dorsiflexion_deg`` (and likewise eversion) are used. Per stride: peak dorsiflexion in stance
+    (contact → toe-off), peak plantarflexion around push-off (minimum within ``push_off_s`` of
+    toe-off), sagittal range over the stride, peak eversion in stance, eversion excursion (peak
+    minus the value at contact), peak pronation velocity (largest eversion rate in stance, deg/s).
+    Returns a copy; strides with no angle samples stay NaN.
+    """
+    out = strides.copy()
+    if len(out) == 0:
+        return out
+    dcol = dorsi_col or _pick(angles, side, "dorsiflexion_deg")
+    ecol = ever_col or _pick(angles, side, "eversion_deg")
+    t = angles[TIME].to_numpy(float)
+    sel = (out["side"] == side).to_numpy()
+    rows = np.flatnonzero(sel)
+    st, to, en = (out.loc[sel, c].to_numpy(float) for c in ("start_s", "toe_off_s", "end_s"))
+    dorsi = angles[dcol].to_numpy(float) if dcol else None
+    ever = angles[ecol].to_numpy(float) if ecol else None
+    ever_rate = np.gradient(ever, t) if ever is not None and len(t) > 1 else None
+    for r, a, b, c in zip(rows, st, to, en):  # per stride; slices are vectorised
+        i0, i1, i2 = np.searchsorted(t, [a, b, c])
+        if dorsi is not None and i1 > i0:
+            j0, j1 = np.searchsorted(t, [b - push_off_s, b + push_off_s])
+            out.iat[r, out.columns.get_loc("peak_dorsiflexion_deg")] = np.nanmax(dorsi[i0:i1])
+            if j1 > j0:
+                out.iat[r, out.columns.get_loc("peak_plantarflexion_deg")] = np.nanmin(dorsi[j0:j1])
+            if i2 > i0:
+                out.iat[r, out.columns.get_loc("sagittal_range_deg")] = np.nanmax(dorsi[i0:i2]) - np.nanmin(dorsi[i0:i2])
+        if ever is not None and i1 > i0:
+            pk = np.nanmax(ever[i0:i1])
+            out.iat[r, out.columns.get_loc("peak_eversion_deg")] = pk
+            out.iat[r, out.columns.get_loc("eversion_excursion_deg")] = pk - ever[i0]
+            out.iat[r, out.columns.get_loc("peak_pronation_velocity_dps")] = np.nanmax(ever_rate[i0:i1])
+    return out
+
+
+def _pick(angles: pd.DataFrame, side: str, name: str) -> str | None:
+    for c in (f"{side}_{name}", name):
+        if c in angles.columns:
+            return c
+    return None

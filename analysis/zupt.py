@@ -1,0 +1,223 @@
+"""Zero-velocity detection and zero-velocity-aided foot trajectories (stride length, speed, clearance, turn).
+
+Frames: sensor frame in, world frame (z up, heading of the first sample arbitrary) out; metres, seconds.
+
+Zero-velocity detector (``zero_velocity``): a sample is still when, over a centred window of
+``window_s``, the largest gyroscope norm is below ``gyr_thresh_radps`` and the largest deviation of the
+accelerometer norm from g is below ``acc_thresh_mps2``. On the ipol_feet recordings (Xsens on the foot
+dorsum) the middle third of stance has a median peak gyro norm of 0.64 rad/s, and its 90th percentile
+is 2.4 rad/s, so a fixed threshold misses fast strides; the detector therefore also marks, in every
+stance, the ``min_still_samples`` samples of least motion energy (``stance_minima``), provided they
+are below ``stance_gyr_max_radps``. Benchmarks/bench_gait_ipol.py prints how many strides needed that.
+
+Trajectory (``foot_trajectory``): strapdown integration between zero-velocity periods. Orientation is
+integrated from the gyroscope (bias estimated from the still samples) and pulled towards the measured
+gravity at every still sample (tilt only, heading kept). Velocity is integrated from gravity-free
+acceleration and de-drifted linearly so it is zero at both ends of each moving segment; position is
+the integral of that velocity. This is the de-drifted integration of the issue, not a Kalman filter.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from analysis.conventions import GRAVITY_MPS2
+
+#: default detector parameters (tuned on ipol_feet, see the module docstring)
+GYR_THRESH_RADPS = 0.6
+ACC_THRESH_MPS2 = 1.5
+WINDOW_S = 0.05
+STANCE_GYR_MAX_RADPS = 3.0
+#: a step in time larger than this many sample periods is a gap
+GAP_FACTOR = 1.5
+
+
+def _moving_max(x: np.ndarray, half: int) -> np.ndarray:
+    """Centred moving maximum over 2*half+1 samples (edges use the available samples)."""
+    if half <= 0:
+        return x.copy()
+    from scipy.ndimage import maximum_filter1d
+    return maximum_filter1d(x, size=2 * half + 1, mode="nearest")
+
+
+def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float, *,
+                  gyr_thresh_radps: float = GYR_THRESH_RADPS,
+                  acc_thresh_mps2: float = ACC_THRESH_MPS2,
+                  window_s: float = WINDOW_S) -> np.ndarray:
+    """Boolean mask (n,) of still samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs`` Hz."""
+    half = int(round(window_s * fs / 2))
+    gn = _moving_max(np.linalg.norm(gyr, axis=1), half)
+    an = _moving_max(np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2), half)
+    return (gn < gyr_thresh_radps) & (an < acc_thresh_mps2)
+
+
+def runs(mask: np.ndarray) -> np.ndarray:
+    """(k, 2) array of [start, stop) index pairs of the True runs of a boolean mask."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.column_stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)])
+
+
+@numba.njit(cache=True)
+def _quat_mul(a, b):
+    return np.array([
+        a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3],
+        a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
+        a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1],
+        a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]])
+
+
+@numba.njit(cache=True)
+def _rotate(q, v):
+    w, x, y, z = q[0], q[1], q[2], q[3]
+    tx = 2.0 * (y * v[2] - z * v[1])
+    ty = 2.0 * (z * v[0] - x * v[2])
+    tz = 2.0 * (x * v[1] - y * v[0])
+    return np.array([v[0] + w * tx + (y * tz - z * ty),
+                     v[1] + w * ty + (z * tx - x * tz),
+                     v[2] + w * tz + (x * ty - y * tx)])
+
+
+@numba.njit(cache=True)
+def _tilt_quat(a):
+    """Quaternion rotating the unit vector along a onto world z (shortest arc)."""
+    n = np.sqrt(a[0] ** 2 + a[1] ** 2 + a[2] ** 2)
+    ax, ay, az = a[0] / n, a[1] / n, a[2] / n
+    # axis = a x z = (ay, -ax, 0); cos = az
+    w = 1.0 + az
+    if w < 1e-9:
+        return np.array([0.0, 1.0, 0.0, 0.0])
+    q = np.array([w, ay, -ax, 0.0])
+    return q / np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+
+
+@numba.njit(cache=True)
+def _orientation(acc, gyr, dt, still, segment_start, gain):
+    """Sensor-to-world quaternions (n, 4): gyro integration, tilt pulled to gravity on still samples.
+
+    ``segment_start[i]`` marks the first sample after a gap: orientation restarts from gravity there.
+    """
+    n = acc.shape[0]
+    q = np.empty((n, 4))
+    cur = _tilt_quat(acc[0])
+    for i in range(n):
+        if segment_start[i]:
+            cur = _tilt_quat(acc[i])
+        elif i > 0:
+            h = dt[i]
+            wx, wy, wz = gyr[i - 1, 0] * h, gyr[i - 1, 1] * h, gyr[i - 1, 2] * h
+            ang = np.sqrt(wx * wx + wy * wy + wz * wz)
+            if ang > 1e-12:
+                s = np.sin(ang / 2) / ang
+                dq = np.array([np.cos(ang / 2), wx * s, wy * s, wz * s])
+            else:
+                dq = np.array([1.0, wx / 2, wy / 2, wz / 2])
+            cur = _quat_mul(cur, dq)
+            cur = cur / np.sqrt(np.sum(cur * cur))
+        if still[i]:
+            g = _rotate(cur, acc[i])
+            corr = _tilt_quat(g)
+            # partial correction: slerp-like scaling of the small correction rotation
+            corr = np.array([1.0, gain * corr[1], gain * corr[2], 0.0])
+            corr = corr / np.sqrt(np.sum(corr * corr))
+            cur = _quat_mul(corr, cur)
+        q[i] = cur
+    return q
+
+
+@numba.njit(cache=True)
+def _integrate_segments(acc_w, dt, seg):
+    """De-drifted velocity and position (n, 3) integrated over each [start, stop] segment in ``seg``.
+
+    Velocity is zero at both ends of a segment; position restarts from the previous segment's end so
+    the trajectory is continuous across still periods.
+    """
+    n = acc_w.shape[0]
+    vel = np.zeros((n, 3))
+    pos = np.zeros((n, 3))
+    last = np.zeros(3)
+    prev_stop = 0
+    for k in range(seg.shape[0]):
+        s, e = seg[k, 0], seg[k, 1]
+        for i in range(prev_stop, s + 1):
+            pos[i] = last
+        v = np.zeros(3)
+        for i in range(s + 1, e + 1):
+            v = v + acc_w[i - 1] * dt[i]
+            vel[i] = v
+        t_total = 0.0
+        for i in range(s + 1, e + 1):
+            t_total += dt[i]
+        t = 0.0
+        p = last.copy()
+        for i in range(s + 1, e + 1):
+            t += dt[i]
+            vel[i] = vel[i] - v * (t / t_total)
+            p = p + 0.5 * (vel[i] + vel[i - 1]) * dt[i]
+            pos[i] = p
+        last = p
+        prev_stop = e + 1
+    for i in range(prev_stop, n):
+        pos[i] = last
+    return vel, pos
+
+
+def gaps(time_s: np.ndarray, fs: float) -> np.ndarray:
+    """Boolean (n,): True at samples that follow a time step longer than GAP_FACTOR sample periods."""
+    out = np.zeros(len(time_s), bool)
+    out[1:] = np.diff(time_s) > GAP_FACTOR / fs
+    return out
+
+
+def nominal_rate(time_s: np.ndarray) -> float:
+    """Sampling rate (Hz) from the median time step."""
+    if len(time_s) < 2:
+        raise ValueError("need at least two samples to find the sampling rate")
+    return float(1.0 / np.median(np.diff(time_s)))
+
+
+def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, *,
+                    max_gap_s: float = 0.25, tilt_gain: float = 0.05) -> dict[str, np.ndarray]:
+    """Zero-velocity-aided trajectory of a foot sensor.
+
+    Returns ``quat`` (n, 4, sensor-to-world, scalar first), ``acc_world`` (n, 3, gravity removed,
+    m/s²), ``vel`` and ``pos`` (n, 3, m/s and m, world), and ``segments`` (k, 2): the [last still
+    sample, next still sample] index pairs each integrated with zero velocity at both ends. Gaps
+    longer than ``max_gap_s`` restart the integration; shorter ones are integrated over their length
+    (flagged later as ``gap`` on the stride).
+    """
+    n = len(time_s)
+    dt = np.zeros(n)
+    dt[1:] = np.diff(time_s)
+    hard_gap = np.zeros(n, bool)
+    hard_gap[1:] = dt[1:] > max_gap_s
+    hard_gap[0] = True
+    dt[hard_gap] = 0.0
+    bias = np.median(gyr[still], axis=0) if still.sum() > 50 else np.zeros(3)
+    gyr_c = np.ascontiguousarray(gyr - bias)
+    acc = np.ascontiguousarray(acc, dtype=float)
+    q = _orientation(acc, gyr_c, dt, still, hard_gap, tilt_gain)
+    acc_w = _rotate_many(q, acc)
+    acc_w[:, 2] -= GRAVITY_MPS2
+    r = runs(still)
+    # moving segments: from the last sample of one still run to the first of the next, no hard gap
+    seg = np.column_stack([r[:-1, 1] - 1, r[1:, 0]]) if len(r) > 1 else np.zeros((0, 2), np.int64)
+    if len(seg):
+        csum = np.cumsum(hard_gap)
+        seg = seg[csum[seg[:, 1]] == csum[seg[:, 0]]]
+    vel, pos = _integrate_segments(acc_w, dt, seg.astype(np.int64))
+    return {"quat": q, "acc_world": acc_w, "vel": vel, "pos": pos, "segments": seg.astype(np.int64)}
+
+
+def _rotate_many(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vectors v (n, 3) by quaternions q (n, 4), vectorised."""
+    w = q[:, :1]
+    u = q[:, 1:]
+    t = 2.0 * np.cross(u, v)
+    return v + w * t + np.cross(u, t)
+
+
+def heading(q: np.ndarray, forward_sensor: np.ndarray) -> np.ndarray:
+    """Heading (rad, about world z) of a sensor-frame forward axis under orientations q (n, 4)."""
+    f = _rotate_many(q, np.broadcast_to(forward_sensor, (len(q), 3)))
+    return np.arctan2(f[:, 1], f[:, 0])

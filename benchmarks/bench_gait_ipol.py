@@ -1,0 +1,146 @@
+"""Gait events and distance on ipol_feet (real Xsens foot data, manually checked events): per-subject table.
+
+Run: .venv/bin/python benchmarks/bench_gait_ipol.py [DATASET_DIR]
+
+Time base: sample numbers are the files' ``PacketCounter`` (the recordings lose packets; the
+reference events are in packet numbers, which we checked: read as row numbers, 215 of 2029 reference
+swings contain a still foot, read as packet numbers 19 do). ``time_s = PacketCounter / 100``.
+
+Scoring, per foot and trial, inside ``TrialBoundaries``:
+* a reference footstep [toe-off, heel-strike] is found when one detected swing has its mid-swing
+  inside it (each detected swing matches at most one reference); precision = matched / detected
+  swings with mid-swing inside the trial, recall = matched / reference footsteps;
+* timing errors: detected minus reference, ms, for matched footsteps;
+* distance: per foot, the zero-velocity-aided horizontal displacement summed over the swings of the
+  trial (the first step from standing and the last one included, as they are part of the 20 m);
+  the stride-table sum (initial contact to initial contact only) is printed too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from analysis import strides as st  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
+TRIAL_DISTANCE_M = 20.0
+
+
+def trial_names(data: Path = DATA) -> list[str]:
+    """Trial names like '3-2', sorted by subject then trial."""
+    names = [p.stem for p in data.glob("*.json")]
+    return sorted(names, key=lambda s: tuple(int(x) for x in s.split("-")))
+
+
+def load_foot(data: Path, name: str, foot: str) -> pd.DataFrame:
+    """One foot file as a samples DataFrame (time_s from PacketCounter, acc m/s², gyro rad/s)."""
+    raw = pd.read_csv(data / f"{name}_{foot}.txt", sep="\t", skiprows=1)
+    return pd.DataFrame({
+        "time_s": raw["PacketCounter"].to_numpy(float) / 100.0,
+        "acc_x_mps2": raw["Acc_X"], "acc_y_mps2": raw["Acc_Y"], "acc_z_mps2": raw["Acc_Z"],
+        "gyr_x_radps": raw["Gyr_X"], "gyr_y_radps": raw["Gyr_Y"], "gyr_z_radps": raw["Gyr_Z"]})
+
+
+def evaluate_trial(data: Path, name: str) -> dict:
+    """Scores of one trial, both feet (see module docstring)."""
+    meta = json.loads((data / f"{name}.json").read_text())
+    b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
+    out = {"subject": meta["Subject"], "trial": name, "matched": 0, "detected": 0, "reference": 0,
+           "to_err_ms": [], "ic_err_ms": [], "distance_m": [], "stride_sum_m": [], "n_strides": 0,
+           "n_still_forced": 0}
+    for foot, key, side in (("lf", "LeftFootEvents", "left"), ("rf", "RightFootEvents", "right")):
+        df = load_foot(data, name, foot)
+        t = df["time_s"].to_numpy()
+        acc = df[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy()
+        gyr = df[["gyr_x_radps", "gyr_y_radps", "gyr_z_radps"]].to_numpy()
+        res = st.foot_analysis(t, acc, gyr)
+        sw = res["swings"]
+        ref = np.asarray(meta[key], float) / 100.0
+        ref = ref[(ref[:, 0] >= b0 - 1e-9) & (ref[:, 1] <= b1 + 1e-9) & (ref[:, 1] <= t[-1])]
+        ms = sw["mid_swing_s"].to_numpy()
+        inside = (ms >= b0) & (ms <= b1)
+        out["detected"] += int(inside.sum())
+        out["reference"] += len(ref)
+        used = np.zeros(len(sw), bool)
+        for r_to, r_ic in ref:  # per reference footstep (tens per trial)
+            cand = np.flatnonzero((ms >= r_to) & (ms <= r_ic) & ~used)
+            if len(cand):
+                j = cand[0]
+                used[j] = True
+                out["matched"] += 1
+                out["to_err_ms"].append(1000 * (sw["toe_off_s"].iat[j] - r_to))
+                out["ic_err_ms"].append(1000 * (sw["initial_contact_s"].iat[j] - r_ic))
+        out["matched_detected"] = out.get("matched_detected", 0) + int((used & inside).sum())
+        in_trial = (sw["toe_off_s"] >= b0 - 0.1) & (sw["initial_contact_s"] <= b1 + 0.1)
+        out["distance_m"].append(float(sw.loc[in_trial, "displacement_m"].sum()))
+        strides = st.strides_from_analysis(t, acc, gyr, res, side)
+        s_in = (strides["toe_off_s"] >= b0 - 0.1) & (strides["end_s"] <= b1 + 0.1)
+        out["stride_sum_m"].append(float(strides.loc[s_in, "stride_length_m"].sum()))
+        out["n_strides"] += int(s_in.sum())
+    return out
+
+
+def evaluate_all(data: Path = DATA, subjects: range = range(1, 11)) -> list[dict]:
+    """Scores of every trial of the given subjects."""
+    return [evaluate_trial(data, n) for n in trial_names(data) if int(n.split("-")[0]) in subjects]
+
+
+def summarise(rows: list[dict]) -> pd.DataFrame:
+    """Per-subject table plus an 'all' row: precision, recall, timing error and distance error."""
+    table = []
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["subject"], []).append(r)
+    groups["all"] = rows
+    for subj, rs in groups.items():
+        to = np.abs(np.concatenate([r["to_err_ms"] for r in rs]))
+        ic = np.abs(np.concatenate([r["ic_err_ms"] for r in rs]))
+        dist = np.concatenate([r["distance_m"] for r in rs])
+        derr = 100 * (dist / TRIAL_DISTANCE_M - 1)
+        det = sum(r["detected"] for r in rs)
+        table.append({
+            "subject": subj, "trials": len(rs), "footsteps": sum(r["reference"] for r in rs),
+            "precision": sum(r["matched_detected"] for r in rs) / max(det, 1),
+            "recall": sum(r["matched"] for r in rs) / max(sum(r["reference"] for r in rs), 1),
+            "to_med_ms": np.median(to), "to_p95_ms": np.percentile(to, 95), "to_max_ms": to.max(),
+            "ic_med_ms": np.median(ic), "ic_p95_ms": np.percentile(ic, 95), "ic_max_ms": ic.max(),
+            "dist_med_m": np.median(dist), "dist_err_med_pct": np.median(np.abs(derr)),
+            "dist_err_max_pct": np.max(np.abs(derr)),
+            "stride_sum_med_m": np.median(np.concatenate([r["stride_sum_m"] for r in rs])),
+        })
+    return pd.DataFrame(table)
+
+
+def main() -> None:
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
+    t0 = time.perf_counter()
+    rows = evaluate_all(data)
+    elapsed = time.perf_counter() - t0
+    table = summarise(rows)
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    print(table.round(3).to_string(index=False))
+    to = np.concatenate([r["to_err_ms"] for r in rows])
+    ic = np.concatenate([r["ic_err_ms"] for r in rows])
+    print(f"signed timing error ms: toe-off median {np.median(to):.1f} [p5 {np.percentile(to, 5):.1f}, "
+          f"p95 {np.percentile(to, 95):.1f}]; contact median {np.median(ic):.1f} "
+          f"[p5 {np.percentile(ic, 5):.1f}, p95 {np.percentile(ic, 95):.1f}]")
+    dist = np.concatenate([r["distance_m"] for r in rows])
+    print(f"distance per foot and trial (m): median {np.median(dist):.2f}, min {dist.min():.2f}, "
+          f"max {dist.max():.2f}; within 20 m ± 5 %: {np.mean(np.abs(dist / 20 - 1) <= 0.05):.3f}")
+    n_samples = sum(1 for _ in rows)
+    print(f"{n_samples} trials analysed in {elapsed:.2f} s (both feet, including file reading)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Faults a virtual sensor can suffer, and the deterministic injector that applies them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from imu_logger.errors import UserError
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Faults injected into one virtual sensor (all off by default).
+
+    * ``drop_probability`` / ``drop_every``: streamed notifications lost on the way (random, or every
+      n-th one counted from the device's first streamed notification);
+    * ``disconnect_at_s``: the device drops the link this many seconds after streaming starts (once);
+      it then advertises again and accepts a reconnection;
+    * ``clock_drift_ppm``: the sensor's clock runs fast (> 0) or slow: it samples and timestamps on
+      its own clock, so samples arrive ``1 + ppm·1e-6`` times as often in host time;
+    * ``corrupt_probability``: one byte of a streamed notification flipped;
+    * ``battery_percent``: the battery level the device reports;
+    * ``seed``: seeds the random faults, so a run is reproducible.
+    """
+
+    drop_probability: float = 0.0
+    drop_every: int | None = None
+    disconnect_at_s: float | None = None
+    clock_drift_ppm: float = 0.0
+    corrupt_probability: float = 0.0
+    battery_percent: int = 100
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("drop_probability", "corrupt_probability"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise UserError(f"fault {name} must be within [0, 1], got {value}")
+        if self.drop_every is not None and self.drop_every < 1:
+            raise UserError(f"fault drop_every must be at least 1, got {self.drop_every}")
+        if self.disconnect_at_s is not None and self.disconnect_at_s < 0:
+            raise UserError(f"fault disconnect_at_s must not be negative, got {self.disconnect_at_s}")
+        if not -1e5 < self.clock_drift_ppm < 1e5:
+            raise UserError(f"fault clock_drift_ppm must be within ±100000, got {self.clock_drift_ppm}")
+        if not 0 <= self.battery_percent <= 100:
+            raise UserError(f"fault battery_percent must be within [0, 100], got {self.battery_percent}")
+
+    @property
+    def clock_scale(self) -> float:
+        """Sensor seconds per host second."""
+        return 1.0 + self.clock_drift_ppm * 1e-6
+
+
+class FaultInjector:
+    """Applies a :class:`Faults` to the streamed notifications of one device, deterministically."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+        self._count = 0
+        self._disconnect_pending = faults.disconnect_at_s is not None
+
+    def apply(self, data: bytes) -> tuple[bytes, bool, bool]:
+        """(bytes put on air, dropped, corrupted) for the next streamed notification."""
+        f = self.faults
+        self._count += 1
+        dropped = (f.drop_every is not None and self._count % f.drop_every == 0) or (
+            f.drop_probability > 0.0 and self._rng.random() < f.drop_probability)
+        if dropped or not data or f.corrupt_probability == 0.0 or self._rng.random() >= f.corrupt_probability:
+            return data, dropped, False
+        position = self._rng.randrange(len(data))
+        flipped = bytearray(data)
+        flipped[position] ^= self._rng.randrange(1, 256)
+        return bytes(flipped), False, True
+
+    def disconnect_due(self, streaming_for_s: float) -> bool:
+        """True once, when the device has streamed long enough to drop the link."""
+        if self._disconnect_pending and streaming_for_s >= self.faults.disconnect_at_s:  # type: ignore[operator]
+            self._disconnect_pending = False
+            return True
+        return False

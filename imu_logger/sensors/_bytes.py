@@ -1,0 +1,105 @@
+"""Small helpers shared by the sensor-model decoders and device emulators (pure, numpy-only)."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Sequence
+
+import numpy as np
+
+from imu_logger.sensors.base import DecodedStream
+
+DEG = np.pi / 180.0
+
+
+def sig_uuid(short: int) -> str:
+    """The 128-bit form of a Bluetooth SIG 16-bit UUID (lower case)."""
+    return f"{short:08x}-0000-1000-8000-00805f9b34fb"
+
+
+BATTERY_SERVICE_UUID = sig_uuid(0x180F)
+BATTERY_LEVEL_UUID = sig_uuid(0x2A19)
+
+
+def empty_stream(with_mag: bool, with_time: bool, with_counter: bool,
+                 corrupt: list[tuple[int, str]] | None = None) -> DecodedStream:
+    """A stream with no samples (shapes and optional fields as the model produces them)."""
+    return DecodedStream(
+        acc_mps2=np.zeros((0, 3)), gyr_radps=np.zeros((0, 3)),
+        mag_ut=np.zeros((0, 3)) if with_mag else None,
+        host_time_s=np.zeros(0), notification_index=np.zeros(0, dtype=np.int64),
+        sensor_time_s=np.zeros(0) if with_time else None,
+        counter=np.zeros(0, dtype=np.int64) if with_counter else None,
+        corrupt=list(corrupt or []),
+    )
+
+
+def check_inputs(model: str, uuids: Sequence[str], payloads: Sequence[bytes],
+                 host_time_s: np.ndarray) -> np.ndarray | None:
+    """Host times as float64, or None when the three inputs disagree in length (nothing decodable)."""
+    host = np.asarray(host_time_s, dtype=np.float64).reshape(-1)
+    if len(uuids) != len(payloads) or host.shape[0] != len(payloads):
+        return None
+    return host
+
+
+def length_mismatch(model: str, n: int) -> list[tuple[int, str]]:
+    """Every notification listed as corrupt because the inputs to decode() had different lengths."""
+    return [(i, f"{model}: uuids, payloads and host times differ in length") for i in range(n)]
+
+
+def quantise(values: np.ndarray, lsb: float, lo: int = -32768, hi: int = 32767) -> np.ndarray:
+    """Round ``values / lsb`` to the nearest integer and saturate to [lo, hi] (int64)."""
+    q = np.rint(np.asarray(values, dtype=np.float64) / lsb)
+    q = np.nan_to_num(q, nan=0.0, posinf=hi, neginf=lo)
+    return np.clip(q, lo, hi).astype(np.int64)
+
+
+def unwrap_with_host(ticks: np.ndarray, modulus: int, tick_s: float,
+                     host_time_s: np.ndarray) -> np.ndarray:
+    """Unwrap a wrapping tick counter (int array, in receive order) to int64 ticks.
+
+    Each step is taken modulo ``modulus``; the host receive times decide how many whole wraps a
+    step spans, so long gaps (a disconnect spanning several wraps) and small backward steps (a
+    re-ordered notification) are both unwrapped correctly.
+    """
+    t = np.asarray(ticks, dtype=np.int64)
+    if t.size == 0:
+        return t
+    step = np.diff(t) % modulus
+    host_step = np.diff(np.asarray(host_time_s, dtype=np.float64)) / tick_s
+    wraps = np.rint((host_step - step) / modulus)
+    wraps = np.nan_to_num(wraps, nan=0.0)
+    steps = step + wraps.astype(np.int64) * modulus
+    return np.concatenate(([t[0]], t[0] + np.cumsum(steps)))
+
+
+def crc16_ccitt(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor)."""
+    return binascii.crc_hqx(data, 0xFFFF)
+
+
+class PendingSamples:
+    """Samples an emulator has taken but not yet sent (for models that batch samples)."""
+
+    def __init__(self) -> None:
+        self.acc = np.zeros((0, 3))
+        self.gyr = np.zeros((0, 3))
+        self.mag = np.zeros((0, 3))
+        self.time = np.zeros(0)
+
+    def push(self, acc: np.ndarray, gyr: np.ndarray, mag: np.ndarray, time_s: np.ndarray) -> None:
+        n = np.asarray(time_s).reshape(-1).shape[0]
+        self.acc = np.vstack([self.acc, np.asarray(acc, dtype=np.float64).reshape(n, 3)])
+        self.gyr = np.vstack([self.gyr, np.asarray(gyr, dtype=np.float64).reshape(n, 3)])
+        mag = np.full((n, 3), np.nan) if mag is None else np.asarray(mag, dtype=np.float64).reshape(n, 3)
+        self.mag = np.vstack([self.mag, mag])
+        self.time = np.concatenate([self.time, np.asarray(time_s, dtype=np.float64).reshape(n)])
+
+    def take(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        out = (self.acc[:n], self.gyr[:n], self.mag[:n], self.time[:n])
+        self.acc, self.gyr, self.mag, self.time = self.acc[n:], self.gyr[n:], self.mag[n:], self.time[n:]
+        return out
+
+    def __len__(self) -> int:
+        return int(self.time.shape[0])

@@ -1,0 +1,75 @@
+"""The compiled kernels compute the same orientation as the ahrs per-sample loops (within 1e-6 rad)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.transform import Rotation
+
+from analysis.orientation import orientation, orientation_ahrs
+from analysis.orientation.quaternion import angle_between
+
+IPOL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ipol_feet"
+TOLERANCE_RAD = 1e-6
+AHRS_FILTERS = ("madgwick", "mahony", "ekf", "complementary")
+
+
+def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gait-like gyroscope (rad/s) and accelerometer (m/s²) signals in an arbitrary sensor frame."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 100.0
+    phase = 2 * np.pi * 0.9 * t
+    gyr = np.column_stack([0.5 * np.sin(phase + 1), 5.0 * np.sin(phase) ** 3, 0.7 * np.cos(2 * phase)])
+    acc = np.column_stack([3.0 * np.sin(2 * phase), np.cos(phase), 9.8 + 4.0 * np.sin(phase) ** 2])
+    r = Rotation.from_rotvec(rng.normal(size=3)).as_matrix()  # random mounting of the sensor
+    return gyr @ r.T + rng.normal(0, 0.02, (n, 3)) + 0.02, acc @ r.T + rng.normal(0, 0.1, (n, 3))
+
+
+def ipol_trial(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    path = IPOL / f"{name}.txt"
+    if not path.exists():
+        pytest.skip(f"real data not present: {path}")
+    data = pd.read_csv(path, sep="\t", skiprows=1, nrows=n)
+    return (data[["Gyr_X", "Gyr_Y", "Gyr_Z"]].to_numpy(float), data[["Acc_X", "Acc_Y", "Acc_Z"]].to_numpy(float))
+
+
+@pytest.mark.parametrize("method", AHRS_FILTERS)
+def test_kernel_equals_ahrs_on_simulated_motion(method: str) -> None:
+    gyr, acc = synthetic(1500, seed=3)
+    fast = orientation(gyr, acc, 100.0, method)
+    reference = orientation_ahrs(gyr, acc, 100.0, method)
+    assert np.isfinite(fast).all()
+    assert angle_between(fast, reference).max() < TOLERANCE_RAD
+
+
+@pytest.mark.parametrize("method", AHRS_FILTERS)
+@pytest.mark.parametrize("trial", ["1-1_lf", "7-2_rf"])
+def test_kernel_equals_ahrs_on_real_foot_recordings(method: str, trial: str) -> None:
+    gyr, acc = ipol_trial(trial, 1200)
+    fast = orientation(gyr, acc, 100.0, method)
+    reference = orientation_ahrs(gyr, acc, 100.0, method)
+    assert angle_between(fast, reference).max() < TOLERANCE_RAD
+
+
+@pytest.mark.parametrize("method,params", [
+    ("madgwick", {"gain": 0.1, "q0": [np.cos(0.2), np.sin(0.2), 0.0, 0.0]}),
+    ("mahony", {"k_P": 0.5, "k_I": 0.05, "b0": [0.01, -0.02, 0.0]}),
+    ("ekf", {"var_gyr": 0.01, "var_acc": 1.0, "P": 0.1 * np.identity(4)}),
+    ("complementary", {"gain": 0.98, "w0": [0.1, -0.2, 0.3]}),
+])
+def test_kernel_equals_ahrs_with_non_default_parameters(method: str, params: dict) -> None:
+    gyr, acc = synthetic(800, seed=5)
+    fast = orientation(gyr, acc, 50.0, method, **params)
+    reference = orientation_ahrs(gyr, acc, 50.0, method, **params)
+    assert angle_between(fast, reference).max() < TOLERANCE_RAD
+
+
+def test_zero_gyroscope_samples_keep_orientation_like_ahrs() -> None:
+    gyr, acc = synthetic(300, seed=7)
+    gyr[100:150] = 0.0
+    for method in ("madgwick", "mahony"):
+        assert angle_between(orientation(gyr, acc, 100.0, method),
+                             orientation_ahrs(gyr, acc, 100.0, method)).max() < TOLERANCE_RAD
