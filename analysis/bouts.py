@@ -65,3 +65,30 @@ def assemble_bouts(strides: pd.DataFrame, rules: BoutRules = BoutRules()) -> tup
         "n_strides_right": g["side"].apply(lambda s: int((s == "right").sum())).to_numpy(),
     })
     return out, bouts[list(BOUT_COLUMNS)]
+
+
+def gait_tables(signals: dict[str, pd.DataFrame], rules: BoutRules = BoutRules()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Strides and bouts tables of a recording (dict placement -> samples DataFrame).
+
+    The bouts table lists the walking bouts and the periods of the other activities
+    (analysis.activity) in time order; ``bout_id`` is renumbered in that order and matches
+    the strides' ``bout_id`` (−1: stride outside any bout). An empty day gives empty tables.
+    """
+    from analysis.activity import activity_periods, classify_activity
+    from analysis.strides import compute_strides
+
+    strides, walk = assemble_bouts(compute_strides(signals), rules)
+    periods = activity_periods(classify_activity(signals, walk))
+    other = periods[periods["activity"] != "walking"].copy()
+    other["bout_id"] = -1
+    other["n_strides_left"] = 0
+    other["n_strides_right"] = 0
+    walk = walk.copy()
+    walk["old_id"] = walk["bout_id"]
+    other["old_id"] = -1
+    allb = pd.concat([walk, other[list(walk.columns)]], ignore_index=True) if len(other) else walk
+    allb = allb.sort_values("start_s", kind="stable").reset_index(drop=True)
+    allb["bout_id"] = np.arange(len(allb))
+    remap = dict(zip(allb.loc[allb["old_id"] >= 0, "old_id"], allb.loc[allb["old_id"] >= 0, "bout_id"]))
+    strides["bout_id"] = strides["bout_id"].map(lambda b: remap.get(b, -1)).astype(int)
+    return strides, allb[list(BOUT_COLUMNS)]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from bleak import BleakClient, BleakScanner
 
-from imu_logger.ble.sources import ArraySource
+from imu_logger.ble.sources import ArraySource, ReplaySource
 from imu_logger.ble.virtual_backend import VirtualBleakClient, VirtualBleakScanner
 from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld, default_specs
 from imu_logger.sensors import MODELS, get_model
@@ -127,3 +127,25 @@ async def test_notifications_arrive_in_order_as_bytearray():
                 await client.write_gatt_char(write.uuid, write.data, response=write.response)
             await asyncio.sleep(0.2)
     assert types and set(types) == {bytearray}
+
+
+async def test_replay_source_sends_a_recordings_frames_as_they_were():
+    key = "open_nrf"
+    model = get_model(key)
+    first = VirtualSensorSpec(key, "C0:00:00:00:00:01")
+    async with VirtualWorld([first]):
+        async with BleakClient(first.address, backend=VirtualBleakClient) as client:
+            recorded = await stream(client, model, 100.0, 0.4)
+    data = [r for r in recorded if r[0] == model.notify_uuids[0]]
+    t0 = data[0][2]
+    replay = ReplaySource([(u, b, t - t0) for u, b, t in data])
+    second = VirtualSensorSpec(key, "C0:00:00:00:00:02", source=replay)
+    async with VirtualWorld([second]) as world:
+        async with BleakClient(second.address, backend=VirtualBleakClient) as client:
+            replayed = await stream(client, model, 100.0, 0.6)
+        sent = world.sent(second.address)
+    frames = [r for r in replayed if r[0] == model.notify_uuids[0]]
+    assert [r[1] for r in frames] == [r[1] for r in data]
+    assert [s.data for s in sent] == [r[1] for r in replayed]
+    # paced like the recording
+    assert np.ptp([r[2] for r in frames]) == pytest.approx(np.ptp([r[2] for r in data]), abs=0.06)

@@ -164,6 +164,8 @@ class ReplaySource:
         self.times_s = times - times[0]
         self.loop = loop
         gaps = np.diff(self.times_s)
+        gaps = gaps[gaps > 0]
+        # one typical frame interval after the last frame (10 ms when the frames give none)
         self.period_s = float(self.times_s[-1] + (np.median(gaps) if gaps.size else 0.01))
 
     def frame_indices(self, t_from_s: float, t_to_s: float) -> list[int]:

@@ -325,10 +325,11 @@ class VirtualSensor:
     def _replay_step(self, source: ReplaySource):
         """A function giving, at host time ``now``, the recorded frames due since the last call."""
         scale = self.faults.clock_scale
+        now = time.monotonic()
         if self._replay_origin is None:
-            self._replay_origin = time.monotonic()
+            self._replay_origin = now  # replay time runs from the first start, through any disconnection
         origin = self._replay_origin
-        state = {"t": (time.monotonic() - origin) * scale}
+        state = {"t": (now - origin) * scale}
 
         def step(now: float) -> list[tuple[str, bytes]]:
             t = (now - origin) * scale

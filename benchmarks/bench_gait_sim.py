@@ -1,0 +1,83 @@
+"""Gait analysis against the simulator's truth: a simulated day, random mounting, noise and bias, both legs.
+
+Run: .venv/bin/python benchmarks/bench_gait_sim.py [HOURS]
+
+Prints stride detection precision/recall, event timing error (median, p95, max), stride length error
+(MAE %, p95 %) and bout start/end error in strides. Uses the API `imu_logger.simulation.simulate(
+SimConfig(...)) -> Simulation` (``.signals``, ``.truth_strides``, ``.truth_bouts``); truth strides are
+expected with ``side``, ``start_s``, ``toe_off_s``, ``end_s``, ``stride_length_m``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from analysis.bouts import gait_tables  # noqa: E402
+
+
+def match_strides(det: pd.DataFrame, truth: pd.DataFrame, tol_s: float = 0.1) -> pd.DataFrame:
+    """Pairs (per side) of detected and true strides whose initial contacts are within ``tol_s``."""
+    rows = []
+    for side in ("left", "right"):
+        d = det[det["side"] == side].sort_values("start_s")
+        t = truth[truth["side"] == side].sort_values("start_s")
+        if len(d) == 0 or len(t) == 0:
+            continue
+        ts = t["start_s"].to_numpy()
+        j = np.clip(np.searchsorted(ts, d["start_s"].to_numpy()), 1, len(ts) - 1)
+        near = np.where(np.abs(ts[j - 1] - d["start_s"].to_numpy()) < np.abs(ts[j] - d["start_s"].to_numpy()), j - 1, j)
+        ok = np.abs(ts[near] - d["start_s"].to_numpy()) <= tol_s
+        first = np.unique(near[ok], return_index=True)[1]
+        di = np.flatnonzero(ok)[first]
+        ti = near[ok][first]
+        rows.append(pd.DataFrame({
+            "side": side,
+            "ic_err_ms": 1000 * (d["start_s"].to_numpy()[di] - ts[ti]),
+            "to_err_ms": 1000 * (d["toe_off_s"].to_numpy()[di] - t["toe_off_s"].to_numpy()[ti]),
+            "len_err_pct": 100 * (d["stride_length_m"].to_numpy()[di] / t["stride_length_m"].to_numpy()[ti] - 1),
+        }))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def main() -> None:
+    try:
+        from imu_logger.simulation import SimConfig, simulate
+    except ImportError as exc:
+        print(f"simulator not available yet ({exc}); nothing to benchmark")
+        return
+    hours = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+    sim = simulate(SimConfig(duration_s=hours * 3600.0, seed=1))
+    t0 = time.perf_counter()
+    strides, bouts = gait_tables(sim.signals)
+    elapsed = time.perf_counter() - t0
+    truth = sim.truth_strides
+    m = match_strides(strides, truth)
+    print(f"analysed {hours:g} h in {elapsed:.1f} s: {len(strides)} strides detected, {len(truth)} true")
+    print(f"precision {len(m) / max(len(strides), 1):.4f}, recall {len(m) / max(len(truth), 1):.4f}")
+    for col in ("ic_err_ms", "to_err_ms", "len_err_pct"):
+        a = np.abs(m[col].dropna().to_numpy())
+        print(f"{col}: median {np.median(a):.2f}, mean {a.mean():.2f}, p95 {np.percentile(a, 95):.2f}, max {a.max():.2f}")
+    walk = bouts[bouts["activity"] == "walking"]
+    tb = sim.truth_bouts
+    tb = tb[tb["activity"] == "walking"] if "activity" in tb else tb
+    if len(walk) and len(tb):
+        s = walk["start_s"].to_numpy()
+        e = walk["end_s"].to_numpy()
+        ds = np.array([np.min(np.abs(s - x)) for x in tb["start_s"]])  # per true bout
+        de = np.array([np.min(np.abs(e - x)) for x in tb["end_s"]])
+        st = np.median(strides["stride_time_s"])
+        print(f"bouts: {len(walk)} detected, {len(tb)} true; start error in strides p95 {np.percentile(ds / st, 95):.2f}, "
+              f"end p95 {np.percentile(de / st, 95):.2f}")
+
+
+if __name__ == "__main__":
+    main()
