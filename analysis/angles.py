@@ -12,8 +12,9 @@ Output columns (present when the sensors allow; conventions in analysis.conventi
   nothing is interpolated across it.
 
 Each sensor's filter has its own arbitrary heading. The foot's heading is brought onto the shin's by
-the heading difference of their flexion axes, smoothed over ``HEADING_WINDOW_S`` (so slow relative drift
-of the two filters about the vertical is removed, while the within-stride rotation is kept).
+the heading difference of their flexion axes, smoothed over ``HEADING_WINDOW_S`` within each stretch
+where both filters run unbroken (so slow relative drift of the two filters about the vertical, and the
+new heading after a filter restart, are removed, while the within-stride rotation is kept).
 """
 
 from __future__ import annotations
@@ -67,23 +68,32 @@ def _heading(r: np.ndarray) -> np.ndarray:
     return np.arctan2(r[:, 1, 1], r[:, 0, 1])
 
 
-def _align_heading(r_shin: np.ndarray, r_foot: np.ndarray, grid: np.ndarray,
-                   neutral: tuple[float, float], window_s: float | None) -> np.ndarray:
-    """Foot matrices rotated about the world vertical so their heading follows the shin's."""
+def _block_index(s: SensorCalibration, grid: np.ndarray) -> np.ndarray:
+    """Index of the sensor's filter block in force at each grid time."""
+    starts = np.array([s.time_s[a] for a, _ in s.blocks])
+    return np.searchsorted(starts, grid, side="right")
+
+
+def _align_heading(r_shin: np.ndarray, r_foot: np.ndarray, blocks: np.ndarray,
+                   grid: np.ndarray, window_s: float | None) -> np.ndarray:
+    """Foot matrices rotated about the world vertical so their heading follows the shin's.
+
+    The heading difference of the two flexion axes is smoothed (moving median over ``window_s``, or
+    the median of the whole block when None) within each stretch where both filters run unbroken.
+    """
     diff = _heading(r_foot) - _heading(r_shin)
-    ok = np.isfinite(diff)
-    wrapped = np.full_like(diff, np.nan)
-    wrapped[ok] = np.angle(np.exp(1j * diff[ok]))
-    in_neutral = ok & (grid >= neutral[0]) & (grid <= neutral[1])
-    offset = np.angle(np.mean(np.exp(1j * wrapped[in_neutral]))) if in_neutral.any() else 0.0
-    if window_s is None:
-        correction = np.where(ok, offset, np.nan)
-    else:
-        rel = np.where(ok, np.angle(np.exp(1j * (wrapped - offset))), np.nan)
-        step = np.median(np.diff(grid)) if len(grid) > 1 else 1.0
-        w = max(3, int(round(window_s / step)))
-        smooth = pd.Series(rel).rolling(w, center=True, min_periods=1).median().to_numpy()
-        correction = offset + smooth
+    correction = np.full(len(grid), np.nan)
+    step = np.median(np.diff(grid)) if len(grid) > 1 else 1.0
+    for block in np.unique(blocks):
+        idx = np.flatnonzero((blocks == block) & np.isfinite(diff))
+        if len(idx) == 0:
+            continue
+        d = np.unwrap(diff[idx])
+        if window_s is None:
+            correction[idx] = np.median(d)
+        else:
+            w = max(3, int(round(window_s / step)))
+            correction[idx] = pd.Series(d).rolling(w, center=True, min_periods=1).median().to_numpy()
     c, s = np.cos(-correction), np.sin(-correction)
     rz = np.zeros((len(grid), 3, 3))
     rz[:, 0, 0], rz[:, 0, 1], rz[:, 1, 0], rz[:, 1, 1], rz[:, 2, 2] = c, -s, s, c, 1.0
@@ -124,7 +134,8 @@ def angles_from_calibration(cal: Calibration, heading_window_s: float | None = H
         r_shin = _on_grid(shin, grid) if shin is not None else None
         r_foot = _on_grid(foot, grid) if foot is not None else None
         if r_shin is not None and r_foot is not None:
-            r_foot = _align_heading(r_shin, r_foot, grid, neutral, heading_window_s)
+            blocks = _block_index(shin, grid) * (len(foot.blocks) + 1) + _block_index(foot, grid)
+            r_foot = _align_heading(r_shin, r_foot, blocks, grid, heading_window_s)
         for r in (r_shin, r_foot):
             if r is not None:
                 gap |= ~np.isfinite(r).all(axis=(1, 2))

@@ -4,6 +4,9 @@ Nothing is asked of the walker. Per sensor (frames and signs from analysis.conve
 
 * **still periods**: moving standard deviation of every gyroscope and accelerometer axis below a
   threshold, accelerometer norm near g, for at least ``MIN_STILL_S``.
+* **orientation**: the chosen filter runs per block of samples; gaps up to ``BRIDGE_MAX_S`` are
+  bridged by linear interpolation of the inputs for the filter's state only (no output is produced in
+  a gap: angles there are NaN and marked), longer gaps restart the filter.
 * **gyroscope bias**: median gyroscope over each still period, interpolated linearly in time between
   periods (bias drifts with temperature), constant before the first and after the last.
 * **mounting** ``r_segment_sensor`` (rows: segment x, y, z in sensor coordinates):
@@ -61,6 +64,8 @@ MIN_WALK_S = 4.0
 NEUTRAL_BEFORE_WALK_S = 15.0
 #: foot stance (for the forward direction): lowest-motion sample of each stride below this gyro norm
 STANCE_GYR_MAX_RADPS = 3.0
+#: gaps up to this long (s) are bridged for the filter's state (no output inside); longer ones restart it
+BRIDGE_MAX_S = 0.25
 #: fraction of walking a lone sensor is motionless: real feet (ipol_feet) 0.14–0.44, shanks far less
 FOOT_STILL_MIN = 0.05
 SHIN_STILL_MAX = 0.12
@@ -98,6 +103,7 @@ class SensorCalibration:
     time_s: np.ndarray
     rate_hz: float
     segments: list[tuple[int, int]]  # contiguous [start, stop) sample ranges between gaps
+    blocks: list[tuple[int, int]]  # ranges filtered in one run (short gaps bridged): heading continuous
     still: np.ndarray  # (n,) bool
     walking: np.ndarray  # (n,) bool
     gyr_bias_radps: np.ndarray  # (n, 3)
@@ -254,12 +260,36 @@ def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
     return _Sensor(source, t, acc, gyr, rate, segments, still, walking, gyro_bias(t, gyr, still))
 
 
+def filter_blocks(time_s: np.ndarray, segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Contiguous segments merged across gaps of at most ``BRIDGE_MAX_S`` (one filter run each)."""
+    blocks: list[list[int]] = []
+    for a, b in segments:
+        if blocks and time_s[a] - time_s[blocks[-1][1] - 1] <= BRIDGE_MAX_S:
+            blocks[-1][1] = b
+        else:
+            blocks.append([a, b])
+    return [(a, b) for a, b in blocks]
+
+
+def _bridged_orientation(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, method: str,
+                         params: dict) -> np.ndarray:
+    """Filter one block; short gaps are filled by linear interpolation for the filter state only."""
+    n_missing = np.maximum(np.round(np.diff(t) * rate).astype(int) - 1, 0)
+    if not n_missing.any():
+        return orientation(gyr, acc, rate, method, **params)
+    where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
+    filled_t = np.interp(np.arange(where[-1] + 1), where, t)
+    filled_gyr = np.column_stack([np.interp(filled_t, t, gyr[:, k]) for k in range(3)])
+    filled_acc = np.column_stack([np.interp(filled_t, t, acc[:, k]) for k in range(3)])
+    return orientation(filled_gyr, filled_acc, rate, method, **params)[where]
+
+
 def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
     quats = np.full((len(s.t), 4), np.nan)
     gyr = s.gyr - s.bias
-    for a, b in s.segments:
+    for a, b in filter_blocks(s.t, s.segments):
         if b - a >= 2:
-            quats[a:b] = orientation(gyr[a:b], s.acc[a:b], s.rate, method, **params)
+            quats[a:b] = _bridged_orientation(s.t[a:b], gyr[a:b], s.acc[a:b], s.rate, method, params)
     return quats
 
 
@@ -544,6 +574,7 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
                                                  "vertical axis points down); corrected by the automatic "
                                                  "mounting", True))
             epochs = _slip_epochs(p, s, base, warnings)
-            result[p] = SensorCalibration(p, s.source, s.t, s.rate, s.segments, s.still, s.walking, s.bias,
+            result[p] = SensorCalibration(p, s.source, s.t, s.rate, s.segments,
+                                          filter_blocks(s.t, s.segments), s.still, s.walking, s.bias,
                                           s.quats, epochs, up, signs[p][1])
     return Calibration(result, neutral, warnings, method)

@@ -87,6 +87,71 @@ def ipol_report(method: str) -> None:
         print(f"    {trial} {side}: {100 * frac:.0f} %")
 
 
+def walking_mask(time_s: np.ndarray, bouts: pd.DataFrame) -> np.ndarray:
+    mask = np.zeros(len(time_s), dtype=bool)
+    for b in bouts.itertuples():
+        if b.activity == "walking":
+            mask |= (time_s >= b.start_s) & (time_s <= b.end_s)
+    return mask
+
+
+def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """RMS error per side and angle during walking, and per-stride peak dorsiflexion errors."""
+    t = table[col.TIME].to_numpy()
+    walk = walking_mask(t, sim.truth_bouts)
+    rms: dict[str, float] = {}
+    peaks: dict[str, np.ndarray] = {}
+    for side in ("left", "right"):
+        for angle in ("dorsiflexion_deg", "eversion_deg", "internal_rotation_deg"):
+            name = f"{side}_{angle}"
+            if name not in table:
+                continue
+            err = table[name].to_numpy() - np.interp(t, sim.truth_angles[col.TIME], sim.truth_angles[name])
+            err = err[walk & np.isfinite(err)]
+            rms[name] = float(np.sqrt(np.mean(err ** 2)))
+        name = f"{side}_dorsiflexion_deg"
+        if name in table:
+            strides = sim.truth_strides[sim.truth_strides.side == side]
+            est = table[name].to_numpy()
+            errs = []
+            for st in strides.itertuples():
+                stance = (t >= st.start_s) & (t <= st.toe_off_s) & np.isfinite(est)
+                if stance.sum() > 10:
+                    errs.append(est[stance].max() - st.peak_dorsiflexion_deg)
+            peaks[side] = np.array(errs)
+    return rms, peaks
+
+
+def _dist(values: np.ndarray) -> str:
+    a = np.abs(np.asarray(values))
+    return f"median {np.median(a):5.2f}  p95 {np.percentile(a, 95):5.2f}  max {a.max():5.2f}"
+
+
+def sim_report(method: str, seeds: int) -> None:
+    from analysis.angles import angle_table
+    from imu_logger.simulation import Scenario, SimConfig, simulate
+
+    print(f"\nsimulator: random mounting, noise, bias and drift, dropped samples; filter {method}")
+    for kind, minutes in (("walk", 5.0), ("day", 20.0)):
+        rms_all: dict[str, list[float]] = {"dorsiflexion": [], "eversion": [], "internal_rotation": []}
+        peak_all = []
+        for seed in range(seeds):
+            sim = simulate(SimConfig(minutes=minutes, seed=seed, mounting="random", scenario=Scenario(kind=kind)))
+            table = angle_table(sim.signals, method=method)
+            rms, peaks = sim_errors(sim, table)
+            for name, value in rms.items():
+                rms_all[name.split("_", 1)[1].removesuffix("_deg")].append(value)
+            peak_all += [p for v in peaks.values() for p in v]
+            print(f"  {kind} seed {seed}: RMS dorsiflexion L {rms['left_dorsiflexion_deg']:.2f} "
+                  f"R {rms['right_dorsiflexion_deg']:.2f}, eversion L {rms['left_eversion_deg']:.2f} "
+                  f"R {rms['right_eversion_deg']:.2f} deg; peak dorsiflexion |error| "
+                  f"max {max(abs(p) for v in peaks.values() for p in v):.2f} deg")
+        print(f"  {kind} scenario, {seeds} seeds x {minutes:.0f} min, both sides, walking only (deg):")
+        for name, values in rms_all.items():
+            print(f"    RMS {name:<18} {_dist(np.array(values))}")
+        print(f"    peak dorsiflexion per stride, |error| over {len(peak_all)} strides: {_dist(np.array(peak_all))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ipol-only", action="store_true")
@@ -97,7 +162,6 @@ def main() -> None:
     if not args.sim_only:
         ipol_report(args.method)
     if not args.ipol_only:
-        from sim_accuracy import sim_report  # noqa: E402  (benchmarks/sim_accuracy.py)
         sim_report(args.method, args.seeds)
 
 

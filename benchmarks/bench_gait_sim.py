@@ -55,7 +55,7 @@ def main() -> None:
         print(f"simulator not available yet ({exc}); nothing to benchmark")
         return
     hours = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
-    sim = simulate(SimConfig(duration_s=hours * 3600.0, seed=1))
+    sim = simulate(SimConfig(minutes=hours * 60.0, seed=1, mounting="random"))
     t0 = time.perf_counter()
     strides, bouts = gait_tables(sim.signals)
     elapsed = time.perf_counter() - t0

@@ -131,6 +131,9 @@ class SimConfig:
     earth_field_ut: float = 48.0
     earth_inclination_deg: float = 65.0  # field points down-north
     dtype: str = "float32"
+    # each reading is the mean over its sample period (a decimating sensor's anti-aliasing), so short
+    # events like the heel-strike transient integrate to the right velocity change; False: instantaneous
+    sample_average: bool = True
 
     def noise_free(self) -> "SimConfig":
         """The same scenario with ideal sensors."""

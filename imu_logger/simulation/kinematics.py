@@ -102,10 +102,35 @@ def point_acceleration(r_seg: np.ndarray, w: np.ndarray, a: np.ndarray, offset: 
 
 
 def matrices_to_quaternions(r: np.ndarray) -> np.ndarray:
-    """Scalar-first unit quaternions (n, 4) ``[w, x, y, z]`` with w >= 0 from rotation matrices."""
-    from scipy.spatial.transform import Rotation
+    """Scalar-first unit quaternions (n, 4) ``[w, x, y, z]`` with w >= 0 from rotation matrices (n, 3, 3).
 
-    q = Rotation.from_matrix(r).as_quat(scalar_first=True)
+    Shepperd's method: each row uses the largest of w, x, y, z to avoid dividing by a small number.
+    """
+    m = np.asarray(r, float)
+    tr = m[:, 0, 0] + m[:, 1, 1] + m[:, 2, 2]
+    cand = np.stack([tr, m[:, 0, 0], m[:, 1, 1], m[:, 2, 2]], axis=1)
+    k = cand.argmax(axis=1)
+    q = np.empty((len(m), 4))
+    for case in range(4):
+        sel = np.flatnonzero(k == case)
+        if not len(sel):
+            continue
+        a = m[sel]
+        if case == 0:
+            s4 = 2.0 * np.sqrt(1.0 + tr[sel])
+            q[sel] = np.column_stack([0.25 * s4, (a[:, 2, 1] - a[:, 1, 2]) / s4, (a[:, 0, 2] - a[:, 2, 0]) / s4,
+                                      (a[:, 1, 0] - a[:, 0, 1]) / s4])
+        else:
+            i = case - 1
+            j, l = (i + 1) % 3, (i + 2) % 3
+            s4 = 2.0 * np.sqrt(1.0 + a[:, i, i] - a[:, j, j] - a[:, l, l])
+            out = np.empty((len(sel), 4))
+            out[:, 0] = (a[:, l, j] - a[:, j, l]) / s4
+            out[:, 1 + i] = 0.25 * s4
+            out[:, 1 + j] = (a[:, j, i] + a[:, i, j]) / s4
+            out[:, 1 + l] = (a[:, l, i] + a[:, i, l]) / s4
+            q[sel] = out
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
     q *= np.where(q[:, :1] < 0, -1.0, 1.0)
     return q
 

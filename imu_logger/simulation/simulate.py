@@ -100,7 +100,8 @@ def simulate(config: SimConfig) -> Simulation:
     clean, orient, seg_orient, angles = {}, {}, {}, {}
     for side in SIDES:
         wanted = {p.split("_")[1]: mounts[p] for p in config.placements if p.startswith(side)}
-        out = generate_side(t, feet[side], ankles[side], side, wanted, field, config.dtype)
+        out = generate_side(t, feet[side], ankles[side], side, wanted, field, config.dtype,
+                            1.0 / config.fs_hz if config.sample_average else None)
         angles[side] = out.angles_deg
         for seg in ("shin", "foot"):
             seg_orient[f"{side}_{seg}"] = out.segment_quat[seg]
