@@ -4,14 +4,13 @@ Nothing is asked of the walker. Per sensor (frames and signs from analysis.conve
 
 * **still periods**: moving standard deviation of every gyroscope and accelerometer axis below a
   threshold, accelerometer norm near g, for at least ``MIN_STILL_S``.
-* **orientation**: the chosen filter runs per block of samples; gaps up to ``BRIDGE_MAX_S`` are
-  bridged by linear interpolation of the inputs for the filter's state only (no output is produced in
-  a gap: angles there are NaN and marked), longer gaps restart the filter.
+* **orientation**: the chosen filter, bias-corrected gyroscope, gaps handled by
+  :func:`analysis.orientation.segment_orientation` (short gaps bridged for the filter state only).
 * **gyroscope bias**: median gyroscope over each still period, interpolated linearly in time between
   periods (bias drifts with temperature), constant before the first and after the last.
 * **mounting** ``r_segment_sensor`` (rows: segment x, y, z in sensor coordinates):
   z = mean accelerometer direction in the neutral (quiet standing) period; y = principal axis of the
-  gyroscope during walking (the flexion axis), made orthogonal to z; x = y × z. The sign of y comes from
+  gyroscope during walking (the flexion axis, see :func:`flexion_axis`), made orthogonal to z; x = y × z. The sign of y comes from
   gait physics, so a sensor worn upside down or back to front still gives dorsiflexion positive:
   - foot: the foot travels toes first. Between two stance phases the gravity-free acceleration is
     integrated to velocity (zero at both ends); its mean, expressed in the sensor frame at the stance
@@ -19,8 +18,10 @@ Nothing is asked of the walker. Per sensor (frames and signs from analysis.conve
   - shin: its angular velocity about y correlates positively with the same side foot's (both rotate
     toes-up/knee-back in swing); without a foot, the largest rotation of the shank is the swing, which
     is negative about a left-pointing y (bottom of the shank moving forward).
-* **neutral pose**: the first period in which every sensor of a side is still for ``MIN_NEUTRAL_S`` and
-  that is followed by walking (quiet standing before walking), or an interval given by the user.
+* **neutral pose**: the first period in which every sensor of a side is still, in one posture, for
+  ``MIN_NEUTRAL_S`` (quiet standing at the start of the recording, as the protocol asks), or an
+  interval given by the user. A warning is given when no walking follows it within
+  ``NEUTRAL_BEFORE_WALK_S``.
 
 Checks, reported as :class:`PlacementWarning` naming the placement:
 
@@ -46,7 +47,8 @@ from imu_logger.errors import UserError
 
 from . import columns as col
 from .conventions import GRAVITY_MPS2, PLACEMENTS
-from .orientation import DEFAULT_FILTER, contiguous_segments, nominal_rate_hz, orientation
+from .orientation import (DEFAULT_FILTER, contiguous_segments, filter_blocks, nominal_rate_hz,
+                          segment_orientation)
 from .orientation.quaternion import to_matrix
 
 #: still: moving std of each gyroscope axis (rad/s) and accelerometer axis (m/s²) below these
@@ -60,12 +62,12 @@ MIN_NEUTRAL_S = 1.0
 WALK_GYR_RMS_RADPS = 0.6
 WALK_WINDOW_S = 2.0
 MIN_WALK_S = 4.0
-#: neutral standing must be followed by walking within this time
+#: a still period is split where the posture changes by more than this (deg)
+POSE_TOL_DEG = 2.0
+#: neutral standing should be followed by walking within this time
 NEUTRAL_BEFORE_WALK_S = 15.0
 #: foot stance (for the forward direction): lowest-motion sample of each stride below this gyro norm
 STANCE_GYR_MAX_RADPS = 3.0
-#: gaps up to this long (s) are bridged for the filter's state (no output inside); longer ones restart it
-BRIDGE_MAX_S = 0.25
 #: fraction of walking a lone sensor is motionless: real feet (ipol_feet) 0.14–0.44, shanks far less
 FOOT_STILL_MIN = 0.05
 SHIN_STILL_MAX = 0.12
@@ -199,6 +201,20 @@ def principal_axis(gyr: np.ndarray) -> np.ndarray:
     return vecs[:, -1]
 
 
+def flexion_axis(gyr: np.ndarray, vertical: np.ndarray) -> np.ndarray:
+    """Principal axis of the fast (swing) rotations with the rotation about ``vertical`` removed.
+
+    Turning adds rotation about the vertical and slow stance rotations mix in other axes; keeping the
+    samples above half the 95th percentile of the rate and removing the vertical part makes the axis
+    stable from bout to bout (simulated days: median 0.8°, max 2.9° between bouts, against 3.8° and
+    23° for plain PCA).
+    """
+    rate = np.linalg.norm(gyr, axis=1)
+    fast = gyr[rate > 0.5 * np.percentile(rate, 95)]
+    v = _unit(vertical)
+    return principal_axis(fast - np.outer(fast @ v, v))
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
@@ -260,37 +276,8 @@ def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
     return _Sensor(source, t, acc, gyr, rate, segments, still, walking, gyro_bias(t, gyr, still))
 
 
-def filter_blocks(time_s: np.ndarray, segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Contiguous segments merged across gaps of at most ``BRIDGE_MAX_S`` (one filter run each)."""
-    blocks: list[list[int]] = []
-    for a, b in segments:
-        if blocks and time_s[a] - time_s[blocks[-1][1] - 1] <= BRIDGE_MAX_S:
-            blocks[-1][1] = b
-        else:
-            blocks.append([a, b])
-    return [(a, b) for a, b in blocks]
-
-
-def _bridged_orientation(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, method: str,
-                         params: dict) -> np.ndarray:
-    """Filter one block; short gaps are filled by linear interpolation for the filter state only."""
-    n_missing = np.maximum(np.round(np.diff(t) * rate).astype(int) - 1, 0)
-    if not n_missing.any():
-        return orientation(gyr, acc, rate, method, **params)
-    where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
-    filled_t = np.interp(np.arange(where[-1] + 1), where, t)
-    filled_gyr = np.column_stack([np.interp(filled_t, t, gyr[:, k]) for k in range(3)])
-    filled_acc = np.column_stack([np.interp(filled_t, t, acc[:, k]) for k in range(3)])
-    return orientation(filled_gyr, filled_acc, rate, method, **params)[where]
-
-
 def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
-    quats = np.full((len(s.t), 4), np.nan)
-    gyr = s.gyr - s.bias
-    for a, b in filter_blocks(s.t, s.segments):
-        if b - a >= 2:
-            quats[a:b] = _bridged_orientation(s.t[a:b], gyr[a:b], s.acc[a:b], s.rate, method, params)
-    return quats
+    return segment_orientation(s.t, s.gyr - s.bias, s.acc, method, **params)
 
 
 def _stance_points(s: _Sensor) -> np.ndarray:
@@ -427,32 +414,47 @@ def _neutral_interval(side_sensors: list[_Sensor], given: tuple[float, float] | 
     still = ref.still.copy()
     for s in side_sensors[1:]:
         still &= np.interp(ref.t, s.t, s.still.astype(float), left=0.0, right=0.0) > 0.5
-    walk_times = np.concatenate([s.t[s.walking] for s in side_sensors])
-    candidates = [(a, b) for a, b in _runs(still) if ref.t[b - 1] - ref.t[a] >= MIN_NEUTRAL_S]
-    if not candidates:
-        raise UserError(f"{side} side: no quiet standing period found for the neutral pose; mark one "
-                        f"(neutral interval) or record a few seconds of standing still")
-    for a, b in candidates:
-        end = ref.t[b - 1]
-        if np.any((walk_times > end) & (walk_times < end + NEUTRAL_BEFORE_WALK_S)):
-            return (float(ref.t[a]), float(end)), True
-    a, b = candidates[0]
-    return (float(ref.t[a]), float(ref.t[b - 1])), False
+    directions = []
+    for s in side_sensors:
+        acc = np.column_stack([np.interp(ref.t, s.t, s.acc[:, k]) for k in range(3)])
+        directions.append(acc / np.linalg.norm(acc, axis=1, keepdims=True))
+    for a, b in _runs(still):
+        for start, stop in _constant_pose_parts(directions, a, b):
+            if ref.t[stop - 1] - ref.t[start] >= MIN_NEUTRAL_S:
+                end = ref.t[stop - 1]
+                walk_times = np.concatenate([s.t[s.walking] for s in side_sensors])
+                soon = bool(np.any((walk_times > end) & (walk_times < end + NEUTRAL_BEFORE_WALK_S)))
+                return (float(ref.t[start]), float(end)), soon
+    raise UserError(f"{side} side: no quiet standing period found for the neutral pose; mark one "
+                    f"(neutral interval) or record a few seconds of standing still")
 
 
-def _flexion_axis(s: _Sensor) -> np.ndarray:
-    gyr = (s.gyr - s.bias)[s.walking]
-    if len(gyr) < s.rate:
-        raise UserError(f"sensor {s.source!r}: no walking found, so the medio-lateral axis cannot be found")
-    return principal_axis(gyr)
+def _constant_pose_parts(directions: list[np.ndarray], a: int, b: int) -> list[tuple[int, int]]:
+    """Split a still run [a, b) where any sensor's gravity direction moves by more than ``POSE_TOL_DEG``
+    (a slow change of posture, e.g. sitting down, passes the stillness test)."""
+    parts = []
+    cos_tol = np.cos(np.radians(POSE_TOL_DEG))
+    pos = a
+    while pos < b:
+        stop = b
+        for d in directions:
+            moved = np.flatnonzero(d[pos:b] @ d[pos] < cos_tol)
+            if len(moved):
+                stop = min(stop, pos + int(moved[0]))
+        parts.append((pos, stop))
+        pos = stop
+    return parts
 
 
-def _bout_features(s: _Sensor) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """(start_s, flexion axis, mean accelerometer direction) of each long enough walking bout."""
+
+
+def _bout_features(s: _Sensor) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
+    """(start_s, end_s, flexion axis, mean accelerometer direction) of each long enough walking bout."""
     out = []
     for a, b in _runs(s.walking):
         if s.t[b - 1] - s.t[a] >= MIN_SLIP_BOUT_S:
-            out.append((float(s.t[a]), principal_axis((s.gyr - s.bias)[a:b]), _unit(s.acc[a:b].mean(axis=0))))
+            gravity = _unit(s.acc[a:b].mean(axis=0))
+            out.append((float(s.t[a]), float(s.t[b - 1]), flexion_axis((s.gyr - s.bias)[a:b], gravity), gravity))
     return out
 
 
@@ -467,27 +469,30 @@ def _slip_epochs(placement: str, s: _Sensor, base: np.ndarray,
     bouts = _bout_features(s)
     if len(bouts) < 2:
         return epochs
-    _, axis0, grav0 = bouts[0]
-    ref_axis, ref_grav, ref_mount = axis0, grav0, base
-    for start, axis, grav in bouts[1:]:
+    _, verified_s, ref_axis, ref_grav = bouts[0]
+    ref_mount = base
+    for start, end, axis, grav in bouts[1:]:
         axis = axis if np.dot(axis, ref_axis) >= 0 else -axis
         d_axis, d_grav = _angle_deg(axis, ref_axis), _angle_deg(grav, ref_grav)
         if max(d_axis, d_grav) <= SLIP_DEG:
+            verified_s = end
             continue
         # the rotation of the sensor on the segment that maps the old features onto the new ones
         slip = _triad(ref_grav, ref_axis, grav, axis)
         consistent = abs(_angle_deg(ref_grav, ref_axis) - _angle_deg(grav, axis)) < 5.0
         mount = ref_mount @ slip.T
         if consistent:
-            epochs.append(MountingEpoch(start, mount))
+            # the old mounting was last confirmed at the end of the previous matching bout
+            epochs.append(MountingEpoch(verified_s, mount))
             ref_axis, ref_grav, ref_mount = axis, grav, mount
         warnings.append(PlacementWarning(
             placement, "slipping",
-            f"the sensor moved on the segment before the walking bout at {start:.0f} s (its flexion axis "
-            f"turned by {d_axis:.0f}° and its mean gravity direction by {d_grav:.0f}°); "
-            + ("the mounting was re-estimated from then on" if consistent
+            f"the sensor moved on the segment between {verified_s:.0f} s and {start:.0f} s (its flexion "
+            f"axis turned by {d_axis:.0f}° and its mean gravity direction by {d_grav:.0f}°); "
+            + (f"the mounting was re-estimated from {verified_s:.0f} s on" if consistent
                else "angles after this time are unreliable: re-attach the sensor firmly"),
-            consistent, start))
+            consistent, verified_s))
+        verified_s = end
     return epochs
 
 
@@ -531,15 +536,22 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
         neutral[side] = interval
         if not before_walk:
             warnings.append(PlacementWarning(present[0], "neutral_not_standing",
-                                             f"no still period right before walking: the neutral pose "
-                                             f"is the still period {interval[0]:.1f}–{interval[1]:.1f} s, "
-                                             f"which may not be quiet standing", False, interval[0]))
-        axes = {p: _flexion_axis(sensors[p]) for p in present}
-        zs = {}
+                                             f"the neutral pose is the first still period "
+                                             f"{interval[0]:.1f}–{interval[1]:.1f} s, which is not followed by "
+                                             f"walking: check that it is quiet standing", False, interval[0]))
+        no_walk = [p for p in present if sensors[p].walking.sum() < sensors[p].rate]
+        if no_walk:
+            for p in present:
+                warnings.append(PlacementWarning(p, "no_walking", "no walking found, so the medio-lateral axis "
+                                                 f"cannot be found: no angles for the {side} side", False))
+            continue
+        zs, axes = {}, {}
         for p in present:
             s = sensors[p]
             in_neutral = (s.t >= interval[0]) & (s.t <= interval[1])
             zs[p] = _unit(s.acc[in_neutral].mean(axis=0))
+            # vertical removal uses the walking-mean gravity: the shank leans on average while walking
+            axes[p] = flexion_axis((s.gyr - s.bias)[s.walking], s.acc[s.walking].mean(axis=0))
         signs: dict[str, tuple[float, str]] = {}
         foot = f"{side}_foot"
         if foot in present:

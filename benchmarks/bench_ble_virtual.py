@@ -49,6 +49,8 @@ async def stream_all(rate_hz: float, seconds: float) -> tuple[float, float, int]
         c1, t1 = cpu_s(), time.monotonic()
         n = counts[0]
         for client, model in clients:
+            for uuid in model.notify_uuids:
+                await client.stop_notify(uuid)
             await client.disconnect()
     return t1 - t0, c1 - c0, n
 

@@ -29,6 +29,7 @@ from imu_logger.sensors.base import SensorModel
 from imu_logger.timebase import gaps_from_counter, gaps_from_sensor_time
 
 FLUSH_INTERVAL_S = 0.5  # seconds between durable writes
+BATTERY_EVERY_S = 300.0  # battery level logged at connect and then every five minutes
 RECEIVE_GAP_S = 0.25  # without counters or clock, a silence this long is logged live as a gap
 
 
@@ -85,6 +86,7 @@ class SensorLink:
         self.stats = LiveStats()
         self.disconnected = asyncio.Event()
         self._last_counter: int | None = None
+        self._battery_requested = False
         self._last_sensor_s: float | None = None
 
     @property
@@ -140,24 +142,47 @@ class SensorLink:
             self.emit("warning", self.target.placement,
                       message=f"MTU {client.mtu_size} below the {self.model.min_mtu} bytes "
                               f"{self.model.display_name} needs")
-        await self.read_battery()
         for index, uuid in enumerate(self.model.notify_uuids):
             await client.start_notify(uuid, self._make_callback(index))
         for write in self.model.start_commands(self.rate_hz):
             await client.write_gatt_char(write.uuid, write.data, response=write.response)
+        await self.read_battery()
 
     async def read_battery(self) -> None:
-        """Read and log the battery level, if the model exposes one."""
+        """Read and log the battery level; models that answer in-stream are asked, and answer later."""
         assert self.model is not None and self.client is not None
-        if self.model.battery_uuid is None:
-            return
         try:
+            if self.model.battery_uuid is None:
+                for write in self.model.battery_request_commands():
+                    await self.client.write_gatt_char(write.uuid, write.data, response=write.response)
+                    self._battery_requested = True
+                return
             data = await self.client.read_gatt_char(self.model.battery_uuid)
         except (BleakError, asyncio.TimeoutError) as exc:
             self.emit("warning", self.target.placement, message=f"battery read failed: {exc}")
             return
-        self.stats.battery_percent = self.model.decode_battery(bytes(data))
+        self._log_battery(bytes(data))
+
+    def _log_battery(self, data: bytes) -> None:
+        assert self.model is not None
+        try:
+            self.stats.battery_percent = self.model.decode_battery(data)
+        except ValueError as exc:
+            self.emit("warning", self.target.placement, message=str(exc))
+            return
         self.emit("battery", self.target.placement, percent=self.stats.battery_percent)
+
+    def _find_battery_reply(self, payloads: list[bytes]) -> None:
+        """Log the first in-stream battery answer among ``payloads``, if one was asked for."""
+        assert self.model is not None
+        for payload in payloads:
+            try:
+                self.model.decode_battery(payload)
+            except ValueError:
+                continue
+            self._battery_requested = False
+            self._log_battery(payload)
+            return
 
     def _make_callback(self, index: int) -> Callable:
         pending = self.pending  # the list object is kept; the writer swaps its contents
@@ -179,6 +204,8 @@ class SensorLink:
         try:
             for write in self.model.stop_commands():
                 await client.write_gatt_char(write.uuid, write.data, response=write.response)
+            for uuid in self.model.notify_uuids:  # unsubscribe first: nothing is torn off mid-flight
+                await client.stop_notify(uuid)
             await client.disconnect()
         except (BleakError, asyncio.TimeoutError, OSError):
             pass
@@ -200,6 +227,8 @@ class SensorLink:
     def _account(self, batch: RawBatch) -> None:
         """Update live statistics and log live gaps (the offline decoder recomputes them exactly)."""
         assert self.model is not None
+        if self._battery_requested:
+            self._find_battery_reply(batch.payloads)
         host_s = batch.host_mono_ns * 1e-9
         uuids = [self.model.notify_uuids[i] for i in batch.char_index]
         stream = self.model.decode(uuids, batch.payloads, host_s)
@@ -315,7 +344,12 @@ class Session:
     async def _keep_connected(self, link: SensorLink, lock: asyncio.Lock) -> None:
         """Wait for a drop, then rescan and reconnect with exponential backoff."""
         while not self._stop.is_set():
-            await link.disconnected.wait()
+            try:
+                await asyncio.wait_for(link.disconnected.wait(), BATTERY_EVERY_S)
+            except asyncio.TimeoutError:
+                if link.client is not None and link.client.is_connected:
+                    await link.read_battery()
+                continue
             if self._stop.is_set():
                 return
             link.stats.connected = False

@@ -165,22 +165,23 @@ class ReplaySource:
         self.loop = loop
         gaps = np.diff(self.times_s)
         gaps = gaps[gaps > 0]
-        # one typical frame interval after the last frame (10 ms when the frames give none)
-        self.period_s = float(self.times_s[-1] + (np.median(gaps) if gaps.size else 0.01))
+        # one typical frame interval after the last frame (10 ms when the frames give none, at least 1 ms)
+        self.period_s = float(self.times_s[-1] + max(float(np.median(gaps)) if gaps.size else 0.01, 1e-3))
 
     def frame_indices(self, t_from_s: float, t_to_s: float) -> list[int]:
         """Indices of the frames due in [t_from_s, t_to_s) of replay time, in sending order."""
+        if t_to_s <= t_from_s:
+            return []
         if not self.loop:
             lo, hi = np.searchsorted(self.times_s, [t_from_s, t_to_s], side="left")
             return list(range(int(lo), int(hi)))
-        out: list[int] = []
-        cycle = math.floor(t_from_s / self.period_s)
-        while cycle * self.period_s < t_to_s:
-            start = cycle * self.period_s
-            lo, hi = np.searchsorted(self.times_s, [t_from_s - start, t_to_s - start], side="left")
-            out.extend(range(int(lo), int(hi)))
-            cycle += 1
-        return out
+        period, count = self.period_s, len(self.times_s)
+        first, last = math.floor(t_from_s / period), math.floor(t_to_s / period)
+        lo = int(np.searchsorted(self.times_s, t_from_s - first * period, side="left"))
+        hi = int(np.searchsorted(self.times_s, t_to_s - last * period, side="left"))
+        if first == last:
+            return list(range(lo, hi))
+        return [*range(lo, count), *list(range(count)) * (last - first - 1), *range(hi)]
 
     def finished(self, t_s: float) -> bool:
         """Whether every frame has been sent by replay time ``t_s``."""

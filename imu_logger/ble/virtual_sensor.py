@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 ADVERTISING_INTERVAL_MS = 50.0
 #: largest ATT MTU the virtual devices accept (a common nRF52 SoftDevice setting) unless a model needs more
 DEVICE_MAX_MTU = 247
+#: how much of the signal source a streaming device computes at a time, s
+PREFETCH_S = 1.0
 #: legacy advertising payload limit, bytes; longer payloads go out as extended advertising
 LEGACY_ADVERTISING_MAX = 31
 EXTENDED_ADVERTISING_MAX = 251
@@ -302,6 +304,17 @@ class VirtualSensor:
         """A function giving, at host time ``now``, the notifications of the samples taken since."""
         scale = self.faults.clock_scale
         state = {"rate": 0.0, "k": 0, "source": source}
+        cache: dict[str, object] = {"k0": 0, "arrays": None}
+
+        def fetch(src: SignalSource, k: int, n: int, fs: float) -> tuple[np.ndarray, ...]:
+            # the source is asked for about a second at a time: one call per tick would cost more than the encoding
+            arrays = cache["arrays"]
+            k0 = cache["k0"]
+            if arrays is None or cache["source"] is not src or k < k0 or k + n > k0 + len(arrays[0]):
+                arrays = src.block(k / fs, max(n, math.ceil(fs * PREFETCH_S)))
+                cache.update(k0=k, arrays=arrays, source=src)
+                k0 = k
+            return tuple(a[k - k0:k - k0 + n] for a in arrays)
 
         def step(now: float) -> list[tuple[str, bytes]]:
             rate = float(self.emulator.rate_hz)
@@ -312,7 +325,7 @@ class VirtualSensor:
             if k_due < k:
                 return []
             n = k_due - k + 1
-            acc, gyr, mag = state["source"].block(k / (rate * scale), n)
+            acc, gyr, mag = fetch(state["source"], k, n, rate * scale)
             sensor_t = (k + np.arange(n)) / rate
             state["k"] = k_due + 1
             if self._keep_ledger:

@@ -212,17 +212,31 @@ class _Frames:
         self.t_last_ns.append(t_last_ns)
         self.samples.append(values)
 
-    def times_and_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sample times (s), notification index per sample, and (n, 3) values."""
-        if not self.samples:
-            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+    def _spacing(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sample counts, last-sample times (s) and the spacing implied by each frame's predecessor."""
         counts = np.array([s.shape[0] for s in self.samples])
         t_last = np.array(self.t_last_ns, dtype=np.float64) * 1e-9
-        # Sample spacing from consecutive frame timestamps; the median where a frame has no usable predecessor.
         per = np.full(counts.shape, np.nan)
         per[1:] = np.diff(t_last) / counts[1:]
+        return counts, t_last, per
+
+    def typical_period(self) -> float:
+        """Median sample spacing over consecutive frames (0 if unknown). A lost frame inflates it."""
+        if not self.samples:
+            return 0.0
+        per = self._spacing()[2]
         good = per[np.isfinite(per) & (per > 0)]
-        typical = float(np.median(good)) if good.size else 0.0
+        return float(np.median(good)) if good.size else 0.0
+
+    def times_and_values(self, typical: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sample times (s), notification index per sample, and (n, 3) values.
+
+        A frame's spacing comes from its predecessor's timestamp when that agrees with ``typical``
+        within 25 %; otherwise (first frame, a lost frame before it) ``typical`` is used.
+        """
+        if not self.samples:
+            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+        counts, t_last, per = self._spacing()
         per = np.where(np.isfinite(per) & (per > 0) & (np.abs(per - typical) <= 0.25 * typical), per, typical)
         back = np.concatenate([np.arange(c - 1, -1, -1) for c in counts])
         times = np.repeat(t_last, counts) - back * np.repeat(per, counts)
@@ -262,11 +276,11 @@ class PolarVeritySense(SensorModel):
         rate = int(self.nominal_rate(rate_hz))
         return [GattWrite(PMD_CP, bytes([OP_START, SDK_MODE])),
                 GattWrite(PMD_CP, bytes([OP_START, ACC]) + settings_tlv(rate, ACC_RANGE_G)),
-                GattWrite(PMD_CP, bytes([OP_START, GYRO]) + settings_tlv(rate, GYR_RANGE_DPS)),
-                GattWrite(PMD_CP, bytes([OP_START, MAG]) + settings_tlv(MAG_RATE_HZ, MAG_RANGE_GAUSS))]
+                GattWrite(PMD_CP, bytes([OP_START, GYRO]) + settings_tlv(rate, GYR_RANGE_DPS))]
+        # no magnetometer stream: the analysis does not use it, and it costs radio time and battery
 
     def stop_commands(self) -> list[GattWrite]:
-        return [GattWrite(PMD_CP, bytes([OP_STOP, k])) for k in (ACC, GYRO, MAG, SDK_MODE)]
+        return [GattWrite(PMD_CP, bytes([OP_STOP, k])) for k in (ACC, GYRO, SDK_MODE)]
 
     @property
     def battery_uuid(self) -> str | None:
@@ -357,9 +371,13 @@ def _data_frame(p: bytes, i: int, frames: dict[int, _Frames], factor: dict[int, 
 def _pair(frames: dict[int, _Frames], host: np.ndarray, corrupt: list[tuple[int, str]],
           notes: list[tuple[int, str]]) -> DecodedStream:
     """One row per acc sample that has a gyro sample within half a sample period; mag where one is as close."""
-    ta, ia, acc = frames[ACC].times_and_values()
-    tg, ig, gyr = frames[GYRO].times_and_values()
-    tm, im, mag = frames[MAG].times_and_values()
+    # acc and gyro run at one configured rate: the smaller typical spacing of the two is the true one
+    # (a stream that lost every other frame sees twice the spacing between the frames it kept)
+    spacing = [p for p in (frames[ACC].typical_period(), frames[GYRO].typical_period()) if p > 0]
+    shared = min(spacing) if spacing else 0.0
+    ta, ia, acc = frames[ACC].times_and_values(shared)
+    tg, ig, gyr = frames[GYRO].times_and_values(shared)
+    tm, im, mag = frames[MAG].times_and_values(frames[MAG].typical_period())
     corrupt.sort()
     if ta.size == 0 or tg.size == 0:
         for t, idx, name in ((ta, ia, "acc"), (tg, ig, "gyro")):

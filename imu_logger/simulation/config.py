@@ -44,11 +44,11 @@ class Gait:
     # pad brings it to rest within impact_duration_s with a smooth deceleration profile
     impact_velocity_mps: tuple[float, float] = (0.15, 0.30)
     impact_duration_s: float = 0.02
-    dorsiflexion_peak_deg: float = 10.0  # late stance
+    dorsiflexion_peak_deg: float = 9.0  # late stance keypoint (the spline peaks ~1.5° higher)
     loading_plantarflexion_deg: float = 5.0  # just after contact
-    pushoff_plantarflexion_deg: float = 20.0  # just after toe-off
+    pushoff_plantarflexion_deg: float = 18.0  # just after toe-off
     eversion_contact_deg: float = -2.0  # signed: slightly inverted at contact
-    eversion_peak_deg: float = 5.0  # signed, in early stance
+    eversion_peak_deg: float = 4.0  # signed, in early stance
     eversion_toe_off_deg: float = -4.0  # signed: inverted at push-off
     rotation_amplitude_deg: float = 3.0  # internal rotation in stance
     bout_jitter_deg: float = 0.7  # per-bout random change of each ankle parameter (sd)

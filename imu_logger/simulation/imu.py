@@ -19,7 +19,7 @@ from . import ankle as ankle_mod
 from . import foot as foot_mod
 from .kinematics import compose_axis, matrices_to_quaternions, point_acceleration
 
-CHUNK = 200_000  # samples per vectorised block: bounds temporary memory to a few hundred MB
+CHUNK = 100_000  # samples per vectorised block: bounds temporary memory to ~0.3 GB
 
 
 @dataclass

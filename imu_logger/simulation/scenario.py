@@ -217,9 +217,19 @@ class _Planner:
         turn, curve = 0.0, None
         if r.random() < sc.curve_probability:
             turn = r.choice([-1.0, 1.0]) * r.uniform(30.0, 120.0)
-            a = r.uniform(0.0, 0.6)
-            curve = (a, a + r.uniform(0.2, 0.4))
-        self.add_walk("walking", self.log_uniform(sc.walk_bout_s), None, None, turn, curve)
+            # a curve of radius 3-8 m somewhere in the bout (turning strides), expressed as a fraction of
+            # the path, which is about speed * duration long
+            duration = self.log_uniform(sc.walk_bout_s)
+            arc = np.radians(abs(turn)) * r.uniform(3.0, 8.0)
+            path = 0.9 * np.mean(self.cfg.gait.speed_range_mps) * duration
+            if arc < 0.8 * path:
+                a = r.uniform(0.0, 1.0 - arc / path)
+                curve = (a, a + arc / path)
+            else:
+                turn = 0.0
+        else:
+            duration = self.log_uniform(sc.walk_bout_s)
+        self.add_walk("walking", duration, None, None, turn, curve)
         if r.random() < sc.turn_probability and self.remaining() > 8.0:
             self.add_walk("turn", 3.0, None, None, r.choice([-1.0, 1.0]) * r.uniform(90.0, 180.0), None)
 

@@ -97,7 +97,7 @@ def simulate(config: SimConfig) -> Simulation:
 
     feet = {side: foot_mod.build(periods, side, config.subject) for side in SIDES}
     ankles = {side: ankle_mod.build(periods, side) for side in SIDES}
-    clean, orient, seg_orient, angles = {}, {}, {}, {}
+    clean_signals, orient, seg_orient, angles = {}, {}, {}, {}
     for side in SIDES:
         wanted = {p.split("_")[1]: mounts[p] for p in config.placements if p.startswith(side)}
         out = generate_side(t, feet[side], ankles[side], side, wanted, field, config.dtype,
@@ -107,18 +107,19 @@ def simulate(config: SimConfig) -> Simulation:
             seg_orient[f"{side}_{seg}"] = out.segment_quat[seg]
         for seg in wanted:
             p = f"{side}_{seg}"
-            clean[p] = (out.acc[seg], out.gyr[seg], out.mag[seg])
+            clean_signals[p] = _frame(t, out.acc.pop(seg), out.gyr.pop(seg), out.mag.pop(seg))
             orient[p] = out.sensor_quat[seg]
+        del out
 
-    signals, clean_signals, sensor_time, biases = {}, {}, {}, {}
+    signals, sensor_time, biases = {}, {}, {}
     for k, p in enumerate(config.placements):
-        acc, gyr, mag = clean[p]
-        c = errors_mod.apply(acc, gyr, mag, t, config.errors, np.random.default_rng(seeds[3 + k]))
+        clean = clean_signals[p]
+        c = errors_mod.apply(*(clean[list(cols)].to_numpy() for cols in (ACC, GYR, MAG)), t, config.errors,
+                             np.random.default_rng(seeds[3 + k]))
         keep = c.keep
         signals[p] = _frame(t[keep], c.acc[keep], c.gyr[keep], c.mag[keep])
         sensor_time[p] = c.sensor_time_s[keep]
         biases[p] = c.gyr_bias_radps
-        clean_signals[p] = _frame(t, acc, gyr, mag)
         del c
 
     truth_angles = pd.DataFrame({TIME: t, **{f"{side}_{name}": angles[side][:, j]
@@ -172,7 +173,8 @@ def _truth_strides(periods: list[Period], ankles: dict[str, ankle_mod.AnkleTable
         shin = clean.get(f"{side}_shin")
         df.loc[sel, "peak_tibial_accel_g"] = (_peak_after(shin, df["start_s"].to_numpy()[sel], cfg.fs_hz)
                                               if shin is not None else np.nan)
-    df["quality"] = ""
+    # heel-to-heel length is ill-defined for a sensor far from the heel when the foot turns on the spot
+    df["quality"] = np.where(df["bout_id"].map({p.bout_id: p.activity for p in periods}) == "turn", "spot_turn", "")
     return df[cols]
 
 
