@@ -1,14 +1,16 @@
 """Activity over the whole recording: walking, standing, sitting_lying, other (per window, then merged).
 
 Rules per ``window_s`` window (documented parameters):
-* walking: the window lies inside a walking bout (analysis.bouts);
+* walking: the window overlaps a walking or turn bout (analysis.bouts), so bout edges are not 'other';
 * other: outside bouts, any sensor's mean gyro norm exceeds ``move_radps``;
 * standing / sitting_lying: still windows are split by posture. A shin sensor's long axis is taken as
   the mean gravity direction over its walking strides (the tibia is near vertical on average when
   walking, whatever the mounting); the shin tilted more than ``sit_deg`` from it is sitting or lying.
   Without a shin the same is done with the foot's sole normal (still foot tilted from its stance
   posture); a foot flat on the floor while seated then reads as standing, a stated limitation.
-Stairs are not classified (not shown to work).
+Stairs are not classified (not shown to work). Sitting with the feet flat on the floor keeps the
+shin within ~15° of vertical (the simulator's sitting poses do): posture alone cannot tell it from
+standing, so such sitting reads as standing; lying and sitting with the legs out read correctly.
 """
 
 from __future__ import annotations
@@ -49,10 +51,9 @@ def classify_activity(signals: dict[str, pd.DataFrame], bouts: pd.DataFrame, *,
     if len(edges) < 2:
         edges = np.array([t0, t0 + window_s])
     k = len(edges) - 1
-    mid = 0.5 * (edges[:-1] + edges[1:])
     walking = np.zeros(k, bool)
     for a, b in zip(bouts.get("start_s", []), bouts.get("end_s", [])):
-        walking |= (mid >= a) & (mid <= b)
+        walking |= (edges[:-1] < b) & (edges[1:] > a)
     moving = np.zeros(k, bool)
     have = np.zeros(k, bool)
     tilted = np.zeros(k, bool)

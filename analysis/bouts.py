@@ -6,6 +6,10 @@ Rules (``BoutRules``):
   latest stride so far to the start of the next is at most ``max_pause_s``;
 * a bout needs at least ``min_strides`` strides (left + right); shorter groups are not bouts
   (their strides keep ``bout_id`` −1).
+* inside such a group, a spot turn is a run of consecutive short strides (``stride_length_m`` below
+  ``spot_turn_length_m``) containing at least one stride that turns by more than ``spot_turn_deg``
+  (``turning_angle_deg``); it becomes its own bout with activity ``turn`` (any number of strides),
+  and splits the walking around it (a curve in walking has full-length strides and stays walking).
 Bout start is the first initial contact, bout end the last stride's end (initial contact).
 """
 
@@ -26,10 +30,12 @@ class BoutRules:
     min_strides: int = 4
     max_pause_s: float = 2.0
     stride_time_s: tuple[float, float] = (0.6, 2.5)
+    spot_turn_length_m: float = 0.6
+    spot_turn_deg: float = 20.0
 
 
 def assemble_bouts(strides: pd.DataFrame, rules: BoutRules = BoutRules()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (strides with ``bout_id`` set, bouts table with BOUT_COLUMNS, activity 'walking')."""
+    """Return (strides with ``bout_id`` set, bouts table with BOUT_COLUMNS, activity walking or turn)."""
     out = strides.copy()
     out["bout_id"] = -1
     empty = pd.DataFrame({c: pd.Series(dtype=float if c.endswith("_s") else object) for c in BOUT_COLUMNS})
@@ -46,12 +52,17 @@ def assemble_bouts(strides: pd.DataFrame, rules: BoutRules = BoutRules()) -> tup
     reach = np.maximum.accumulate(end)
     new = np.ones(len(order), bool)
     new[1:] = start[1:] - reach[:-1] > rules.max_pause_s
+    spot = _spot_turn(out.iloc[order], rules)
+    new[1:] |= spot[1:] != spot[:-1]
     group = np.cumsum(new) - 1
     counts = np.bincount(group)
-    keep_group = counts >= rules.min_strides
+    group_turn = np.zeros(len(counts), bool)
+    group_turn[group[spot]] = True
+    keep_group = (counts >= rules.min_strides) | group_turn
     bout_of_group = np.full(len(counts), -1)
     bout_of_group[keep_group] = np.arange(keep_group.sum())
     out.loc[out.index[order], "bout_id"] = bout_of_group[group]
+    turn_bouts = set(bout_of_group[group_turn & keep_group].tolist())
     sel = out[out["bout_id"] >= 0]
     if len(sel) == 0:
         return out, empty
@@ -60,11 +71,24 @@ def assemble_bouts(strides: pd.DataFrame, rules: BoutRules = BoutRules()) -> tup
         "bout_id": g.size().index.astype(int),
         "start_s": g["start_s"].min().to_numpy(),
         "end_s": g["end_s"].max().to_numpy(),
-        "activity": "walking",
+        "activity": ["turn" if b in turn_bouts else "walking" for b in g.size().index],
         "n_strides_left": g["side"].apply(lambda s: int((s == "left").sum())).to_numpy(),
         "n_strides_right": g["side"].apply(lambda s: int((s == "right").sum())).to_numpy(),
     })
     return out, bouts[list(BOUT_COLUMNS)]
+
+
+def _spot_turn(strides: pd.DataFrame, rules: BoutRules) -> np.ndarray:
+    """Boolean per stride (in the given time order): part of a spot turn (see module doc)."""
+    if "stride_length_m" not in strides or "turning_angle_deg" not in strides:
+        return np.zeros(len(strides), bool)
+    short = (strides["stride_length_m"].to_numpy(float) < rules.spot_turn_length_m)
+    turning = short & (np.abs(strides["turning_angle_deg"].to_numpy(float)) > rules.spot_turn_deg)
+    d = np.diff(np.concatenate([[0], short.astype(np.int8), [0]]))
+    out = np.zeros(len(short), bool)
+    for a, b in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):  # per run of short strides
+        out[a:b] = turning[a:b].any()
+    return out
 
 
 def gait_tables(signals: dict[str, pd.DataFrame], rules: BoutRules = BoutRules()) -> tuple[pd.DataFrame, pd.DataFrame]:

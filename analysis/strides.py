@@ -12,6 +12,15 @@ Quality flags (``|``-joined, ``ok`` when none):
 ``turn`` the foot heading changed by more than ``turn_deg`` over the stride;
 ``implausible`` stride time, stance fraction, length or speed outside PLAUSIBLE;
 ``shin_only`` events from the shin sensor (no foot sensor on that side).
+
+A stride is initial contact to the next initial contact of the same foot, at most
+``MAX_STRIDE_TIME_S`` apart and with no standstill inside: if the sensor is still (zero-velocity
+detector) for ``MAX_STILL_S`` or longer between the contact and the next toe-off, the person stood
+between two steps and the pair is not a stride (the simulator's walk → stand → spot-turn sequences
+made such "strides" before this rule; a foot-flat in walking lasts at most ~0.25 stride times, i.e.
+0.6 s at the slowest plausible 2.5 s stride). With both sides recorded, ``compute_strides`` also
+drops a pair when both sides were still together for ``STANDING_S`` inside its stance: in walking
+the feet are never still together, so that is standing, however short.
 """
 
 from __future__ import annotations
@@ -30,6 +39,10 @@ PLAUSIBLE = {"stride_time_s": (0.6, 2.5), "stance_fraction": (0.4, 0.85),
              "stride_length_m": (0.1, 2.3), "speed_mps": (0.05, 3.0)}
 #: consecutive contacts further apart than this are not one stride (a pause)
 MAX_STRIDE_TIME_S = 3.0
+#: a still run this long between a contact and the next toe-off is standing, not a stride
+MAX_STILL_S = 1.0
+#: both sides still together this long is standing (see ``standing_intervals``)
+STANDING_S = 0.3
 TURN_DEG = 20.0
 
 
@@ -105,7 +118,23 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
     energy = ev.motion_energy(acc, gyr, fs)
     swings = ev.detect_swings(time_s, w, energy, fs, swing_min_radps=1.5, stance_energy_max=2.5,
                               to_fraction=1.0, ic_fraction=1.0)
-    return {"fs": fs, "swings": swings, "energy": energy, "rate": w}
+    return {"fs": fs, "swings": swings, "energy": energy, "rate": w,
+            "still": zupt.zero_velocity(acc, gyr, fs)}
+
+
+def contains_standstill(still: np.ndarray, a: np.ndarray, b: np.ndarray, min_len: int) -> np.ndarray:
+    """Boolean per interval [a[i], b[i]): it overlaps one still run by at least ``min_len`` samples."""
+    r = zupt.runs(still)
+    r = r[r[:, 1] - r[:, 0] >= min_len]
+    out = np.zeros(len(a), bool)
+    if len(r) == 0 or len(a) == 0:
+        return out
+    j = np.searchsorted(r[:, 1], a, side="right")  # first long run ending after a
+    ok = j < len(r)
+    jj = np.minimum(j, len(r) - 1)
+    overlap = np.minimum(r[jj, 1], b) - np.maximum(r[jj, 0], a)
+    out[ok] = overlap[ok] >= min_len
+    return out
 
 
 def _wrap_deg(x: np.ndarray) -> np.ndarray:
@@ -115,19 +144,60 @@ def _wrap_deg(x: np.ndarray) -> np.ndarray:
 def side_strides(df: pd.DataFrame, side: str, *, shin_only: bool = False,
                  max_stride_time_s: float = MAX_STRIDE_TIME_S, turn_deg: float = TURN_DEG) -> pd.DataFrame:
     """Strides of one side from its foot sensor (or its shin when ``shin_only``)."""
-    name = f"{side}_{'shin' if shin_only else 'foot'}"
-    t, acc, gyr = _arrays(df, name)
-    cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
-    if len(t) < 10:
-        return pd.DataFrame(columns=cols)
-    res = shin_analysis(t, acc, gyr) if shin_only else foot_analysis(t, acc, gyr)
+    t, acc, gyr, res = side_analysis(df, side, shin_only=shin_only)
+    if res is None:
+        return pd.DataFrame(columns=list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS))
     return strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only,
                                  max_stride_time_s=max_stride_time_s, turn_deg=turn_deg)
 
 
+def side_analysis(df: pd.DataFrame, side: str, *, shin_only: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict | None]:
+    """Arrays of one sensor and its ``foot_analysis``/``shin_analysis`` (None with < 10 samples)."""
+    t, acc, gyr = _arrays(df, f"{side}_{'shin' if shin_only else 'foot'}")
+    if len(t) < 10:
+        return t, acc, gyr, None
+    return t, acc, gyr, (shin_analysis(t, acc, gyr) if shin_only else foot_analysis(t, acc, gyr))
+
+
+def standing_intervals(stills: list[tuple[np.ndarray, np.ndarray]], min_s: float = STANDING_S,
+                       step_s: float = 0.01) -> np.ndarray:
+    """(k, 2) [start, end] times (s) where every given sensor is still for at least ``min_s``.
+
+    ``stills`` holds (time_s, still mask) per sensor; evaluated on a ``step_s`` grid over their
+    common span. In walking the two feet are never still together (one swings while the other is
+    flat), so both feet still means standing.
+    """
+    if len(stills) < 2 or any(len(t) == 0 for t, _ in stills):
+        return np.zeros((0, 2))
+    t0 = max(t[0] for t, _ in stills)
+    t1 = min(t[-1] for t, _ in stills)
+    if t1 <= t0:
+        return np.zeros((0, 2))
+    grid = np.arange(t0, t1, step_s)
+    both = np.ones(len(grid), bool)
+    for t, still in stills:
+        both &= still[np.clip(np.searchsorted(t, grid), 0, len(t) - 1)]
+    r = zupt.runs(both)
+    r = r[r[:, 1] - r[:, 0] >= int(round(min_s / step_s))]
+    return np.column_stack([grid[r[:, 0]], grid[r[:, 1] - 1]]) if len(r) else np.zeros((0, 2))
+
+
+def overlaps_intervals(intervals: np.ndarray, a: np.ndarray, b: np.ndarray, min_s: float) -> np.ndarray:
+    """Boolean per time interval [a[i], b[i]]: it overlaps one of ``intervals`` by at least ``min_s``."""
+    out = np.zeros(len(a), bool)
+    if len(intervals) == 0 or len(a) == 0:
+        return out
+    for k in (0, 1):  # the two sorted intervals nearest to a[i] cover every case with short strides
+        j = np.clip(np.searchsorted(intervals[:, 1], a, side="left") + k, 0, len(intervals) - 1)
+        ov = np.minimum(intervals[j, 1], b) - np.maximum(intervals[j, 0], a)
+        out |= ov >= min_s
+    return out
+
+
 def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: dict, side: str, *,
                           shin_only: bool = False, max_stride_time_s: float = MAX_STRIDE_TIME_S,
-                          turn_deg: float = TURN_DEG) -> pd.DataFrame:
+                          turn_deg: float = TURN_DEG, max_still_s: float = MAX_STILL_S) -> pd.DataFrame:
     """Strides table of one side from the result of ``foot_analysis`` or ``shin_analysis``."""
     cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
     sw = res["swings"]
@@ -144,6 +214,7 @@ def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: 
     start, end = ic[:-1], ic[1:]
     stride_time = end - start
     keep = (stride_time > 0) & (stride_time <= max_stride_time_s) & (to[1:] > start) & (to[1:] < end)
+    keep &= ~contains_standstill(res["still"], ic_i[:-1], to_i[1:], int(round(max_still_s * fs)))
     k = np.flatnonzero(keep)
     out = pd.DataFrame({c: np.full(len(k), np.nan) for c in cols})
     out["side"] = side
@@ -215,20 +286,24 @@ def _clearance(z: np.ndarray, t: np.ndarray, m0: np.ndarray, m1: np.ndarray) -> 
     return out
 
 
-def compute_strides(signals: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def compute_strides(signals: dict[str, pd.DataFrame], *, standing_s: float = STANDING_S) -> pd.DataFrame:
     """Strides of both sides from a dict placement -> DataFrame (feet preferred, shins as fallback).
 
-    Each foot row gets ``peak_tibial_accel_g`` when that side's shin is present.
+    Each foot row gets ``peak_tibial_accel_g`` when that side's shin is present. With sensors on both
+    sides, a stride whose stance (contact → next toe-off) contains ``standing_s`` of both sides
+    being still is dropped: the person stood between those two steps.
     """
-    parts = []
+    parts, stills = [], []
     for side in ("left", "right"):
         foot, shin = signals.get(f"{side}_foot"), signals.get(f"{side}_shin")
-        if foot is not None:
-            s = side_strides(foot, side)
-        elif shin is not None:
-            s = side_strides(shin, side, shin_only=True)
-        else:
+        if foot is None and shin is None:
             continue
+        shin_only = foot is None
+        t, acc, gyr, res = side_analysis(shin if shin_only else foot, side, shin_only=shin_only)
+        if res is None:
+            continue
+        stills.append((t, res["still"]))
+        s = strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only)
         if shin is not None and len(s):
             s["peak_tibial_accel_g"] = peak_tibial_acceleration(s["start_s"].to_numpy(), shin)
         parts.append(s)
@@ -236,7 +311,13 @@ def compute_strides(signals: dict[str, pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)[cols]
+    out = pd.concat(parts, ignore_index=True)[cols]
+    stand = standing_intervals(stills, standing_s)
+    drop = overlaps_intervals(stand, out["start_s"].to_numpy(float), out["toe_off_s"].to_numpy(float),
+                              standing_s)
+    out = out[~drop].reset_index(drop=True)
+    out["stride_id"] = out.groupby("side").cumcount()
+    return out
 
 
 def peak_tibial_acceleration(contact_s: np.ndarray, shin: pd.DataFrame, window_s: float = 0.1) -> np.ndarray:

@@ -75,10 +75,14 @@ def scan(backend: str, timeout: float) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Output .mcap file (default: recordings/<date-time>.mcap).")
 @click.option("--subject", default="", help="Subject id stored in the recording.")
-def record(config_path, sensor_opts, backend, duration, out, subject) -> None:
+@click.option("--virtual-source", type=click.Choice(["walk", "simple"]), default="walk",
+              show_default=True, help="What virtual sensors stream: a simulated walk or a simple sway.")
+@click.option("--replay", type=click.Path(dir_okay=False), default=None,
+              help="Virtual sensors replay the raw frames of this recording.")
+def record(config_path, sensor_opts, backend, duration, out, subject, virtual_source, replay) -> None:
     """Record sensors to one MCAP file, until --duration or Ctrl-C."""
     from imu_logger.config import RecordConfig, load_config, parse_sensor_option
-    from imu_logger.recording_job import record_session
+    from imu_logger.recording_job import record_session, virtual_specs
 
     cfg = load_config(config_path) if config_path else RecordConfig()
     if sensor_opts:
@@ -87,11 +91,14 @@ def record(config_path, sensor_opts, backend, duration, out, subject) -> None:
         cfg.duration_s = duration
     if subject:
         cfg.subject_id = subject
+    if replay and backend != "virtual":
+        raise UserError("--replay needs --backend virtual")
     if not cfg.targets and backend != "virtual":
         raise UserError("no sensors named: use --sensor PLACEMENT=MODEL[@ADDRESS] or --config FILE "
                         "(or --backend virtual for the built-in virtual sensors)")
+    specs = virtual_specs(cfg, virtual_source, replay) if backend == "virtual" else None
     out_path = Path(out) if out else _default_out()
-    result = record_session(cfg, out_path, backend, status=_status_printer())
+    result = record_session(cfg, out_path, backend, status=_status_printer(), specs=specs)
     click.echo(result)
 
 
@@ -234,6 +241,17 @@ def demo(duration: float, out: str) -> None:
                               status=_status_printer()))
     rec = read_recording(out)
     click.echo(describe(rec, inventory(rec, decode_recording(rec))))
+
+
+def _register_commands() -> None:
+    """Commands kept in imu_logger/commands/, one module each."""
+    from imu_logger.commands import analyze, k2w, report
+    cli.add_command(analyze.analyze)
+    cli.add_command(report.report)
+    cli.add_command(k2w.k2w)
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -10,13 +10,27 @@ from imu_logger.config import RecordConfig
 from imu_logger.session import Session, SessionResult
 
 
+def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = None,
+                  stiff_side: str | None = None, seed: int = 0) -> dict:
+    """The virtual sensors to serve: a replayed recording, or the named (default: four) sensors
+    streaming a simulated walk or the simple built-in motion."""
+    from imu_logger import virtual
+    if replay:
+        return virtual.replay_specs(replay)
+    models = {t.placement: t.model for t in cfg.targets} or None
+    sources = None
+    if source == "walk":
+        # long enough that the walk does not loop within the recording
+        minutes = (cfg.duration_s or 600.0) / 60.0 + 0.5
+        sources = virtual.simulated_walk_sources(minutes, seed, stiff_side)
+    return virtual.default_specs(sources=sources, models=models)
+
+
 async def _run(cfg: RecordConfig, out: Path, backend_name: str,
-               status: Callable[[str], None] | None) -> SessionResult:
+               status: Callable[[str], None] | None, specs: dict | None) -> SessionResult:
     if backend_name == "virtual":
         from imu_logger import virtual
-        specs = virtual.default_specs()
-        if cfg.targets:  # named sensors: serve exactly those models at those placements
-            specs = virtual.default_specs(models={t.placement: t.model for t in cfg.targets})
+        specs = specs if specs is not None else virtual_specs(cfg)
         async with virtual.running(specs):
             session = Session(virtual.targets_for(specs), out, virtual.VIRTUAL_BACKEND,
                               subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status)
@@ -39,6 +53,9 @@ def summarise(result: SessionResult) -> str:
 
 
 def record_session(cfg: RecordConfig, out: Path, backend_name: str,
-                   status: Callable[[str], None] | None = None) -> str:
-    """Record until the duration elapses or Ctrl-C; return the summary text."""
-    return summarise(asyncio.run(_run(cfg, out, backend_name, status)))
+                   status: Callable[[str], None] | None = None, specs: dict | None = None) -> str:
+    """Record until the duration elapses or Ctrl-C; return the summary text.
+
+    ``specs`` (virtual backend only): the virtual sensors to serve, from :func:`virtual_specs`.
+    """
+    return summarise(asyncio.run(_run(cfg, out, backend_name, status, specs)))

@@ -25,11 +25,12 @@ from imu_logger.errors import UserError
 from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
 from imu_logger.sensors import get_model, model_for_advertisement
-from imu_logger.sensors.base import SensorModel
+from imu_logger.sensors.base import DecodedStream, SensorModel
 from imu_logger.timebase import gaps_from_counter, gaps_from_sensor_time
 
 FLUSH_INTERVAL_S = 0.5  # seconds between durable writes
 BATTERY_EVERY_S = 300.0  # battery level logged at connect and then every five minutes
+CONTEXT_NOTIFICATIONS = 4  # notifications carried into the next batch's live decoding
 RECEIVE_GAP_S = 0.25  # without counters or clock, a silence this long is logged live as a gap
 
 
@@ -87,6 +88,7 @@ class SensorLink:
         self.disconnected = asyncio.Event()
         self._last_counter: int | None = None
         self._battery_requested = False
+        self._context: dict[int, tuple[list[str], list[bytes], np.ndarray]] = {}
         self._last_sensor_s: float | None = None
 
     @property
@@ -231,7 +233,16 @@ class SensorLink:
             self._find_battery_reply(batch.payloads)
         host_s = batch.host_mono_ns * 1e-9
         uuids = [self.model.notify_uuids[i] for i in batch.char_index]
-        stream = self.model.decode(uuids, batch.payloads, host_s)
+        # the previous batch's last notifications give context: a frame split across notifications,
+        # or a Polar acc frame whose gyro partner arrives in this batch, decodes whole here
+        c_uuids, c_payloads, c_host = self._context.get(batch.connection, ([], [], np.zeros(0)))
+        stream = self.model.decode(c_uuids + uuids, c_payloads + batch.payloads, np.r_[c_host, host_s])
+        fresh = stream.notification_index >= len(c_payloads)
+        stream = _rows(stream, fresh)
+        stream.corrupt = [(i, r) for i, r in stream.corrupt if i >= len(c_payloads)]
+        self._context = {batch.connection: (uuids[-CONTEXT_NOTIFICATIONS:],
+                                            batch.payloads[-CONTEXT_NOTIFICATIONS:],
+                                            host_s[-CONTEXT_NOTIFICATIONS:])}
         missing = 0
         if stream.counter is not None and len(stream):
             c = stream.counter if self._last_counter is None else np.r_[self._last_counter, stream.counter]
@@ -256,6 +267,14 @@ class SensorLink:
         self.stats.samples += len(stream)
         self.stats.live_rate_hz = int(round(len(stream) / FLUSH_INTERVAL_S))
         self.stats.last_rx_mono_ns = int(batch.host_mono_ns[-1])
+
+
+def _rows(stream: DecodedStream, keep: np.ndarray) -> DecodedStream:
+    """The decoded rows selected by ``keep``."""
+    pick = (lambda a: None if a is None else a[keep])
+    return DecodedStream(stream.acc_mps2[keep], stream.gyr_radps[keep], pick(stream.mag_ut),
+                         stream.host_time_s[keep], stream.notification_index[keep],
+                         pick(stream.sensor_time_s), pick(stream.counter), stream.corrupt)
 
 
 @dataclass

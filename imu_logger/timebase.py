@@ -94,45 +94,66 @@ def gaps_from_sensor_time(sensor_s: np.ndarray, rate_hz: float) -> list[Gap]:
 
 
 def sample_clock_from_receive_times(host_s: np.ndarray, samples_per_notification: np.ndarray,
-                                    rate_hz: float, window_s: float = 2.0
+                                    rate_hz: float, window_s: float = 1.0
                                     ) -> tuple[np.ndarray, list[Gap], float]:
     """Reconstruct a sample counter for a model without counters or clock.
 
     Returns the counter of each notification's last sample (gaps included), the gaps found (indexed
     by sample), and the rate estimated from the data (Hz).
+
+    With ``x = receive time − sample count / rate``, a loss before notification i raises every x
+    from i on. The lowest x in the window after i, minus the lowest in the window before it, is that
+    rise; latency spikes move neither minimum. Losses are taken in time order, each one corrected
+    before the next is measured, so two losses within a window are not counted twice.
     """
     host_s = np.asarray(host_s, float)
     n = np.asarray(samples_per_notification, np.int64)
-    if host_s.size < 2:
-        return np.cumsum(n) - 1, [], rate_hz
     last = np.cumsum(n) - 1
+    if host_s.size < 2:
+        return last, [], rate_hz
     per_note = max(float(np.median(n)), 1.0)
     width = max(int(round(window_s * rate_hz / per_note)), 3)
-    rate = _envelope_rate(host_s, last, rate_hz, width)
-    envelope = _future_min(host_s - last / rate, width)
-    missing = _envelope_steps(np.diff(envelope) * rate)
-    counter = last + np.concatenate([[0], np.cumsum(missing)])
+    rate = _envelope_rate(host_s, last, rate_hz, 2 * width)
+    x = (host_s - last / rate) * rate  # in samples
+    rise = _window_rise(x, width)
+    at: list[int] = []
+    lost: list[int] = []
+    for i in np.flatnonzero(rise > 0.5):
+        if at and i < at[-1] + width:
+            continue  # on the plateau of the loss just taken (a second loss there is seen after it)
+        a, b = max(i - width, 0), min(i + 2 * width, x.size)
+        local = x[a:b] - _offsets(np.arange(a, b), at, lost)
+        r = _window_rise(local, width)[i - a:min(i - a + width, b - a)]
+        m = int(np.rint(r.max()))
+        k = int(np.argmax(r > r.max() - 0.5))  # where the rise is complete: the loss is just before
+        if m >= 1:
+            at.append(i + k)
+            lost.append(m)
+    missing = np.zeros(x.size, np.int64)
+    missing[at] = lost
+    counter = last + np.cumsum(missing)
     first_sample = last - n + 1
-    gaps = [Gap(int(first_sample[i + 1]), int(missing[i]), "receive_time")
-            for i in np.flatnonzero(missing)]
+    gaps = [Gap(int(first_sample[i]), int(m), "receive_time") for i, m in zip(at, lost)]
     return counter, gaps, rate
 
 
-def _envelope_steps(step: np.ndarray, noise: float = 0.1) -> np.ndarray:
-    """Whole samples lost at each step of the envelope (in samples).
+def _offsets(index: np.ndarray, at: list[int], lost: list[int]) -> np.ndarray:
+    """Samples already found missing at or before each index."""
+    if not at:
+        return np.zeros(index.size)
+    cum = np.concatenate([[0], np.cumsum(lost)])
+    return cum[np.searchsorted(np.asarray(at), index, side="right")].astype(float)
 
-    Latency noise can spread one loss over a few consecutive steps: each run of steps above
-    ``noise`` is summed, rounded, and put at the run's largest step.
-    """
-    rising = step > noise
-    starts = rising & ~np.r_[False, rising[:-1]]
-    run = np.where(rising, np.cumsum(starts), 0)
-    total = np.bincount(run, weights=np.where(rising, step, 0.0))
-    missing = np.zeros(step.size, np.int64)
-    for r in np.flatnonzero(np.rint(total[1:]) > 0) + 1:  # few runs: one per loss
-        members = np.flatnonzero(run == r)
-        missing[members[np.argmax(step[members])]] = int(np.rint(total[r]))
-    return missing
+
+def _window_rise(x: np.ndarray, width: int) -> np.ndarray:
+    """min(x[i : i + width]) − min(x[i − width : i]); 0 where there is no past window yet."""
+    future = _future_min(x, width)
+    past = np.full(x.size, np.inf)
+    past[1:] = minimum_filter1d(x, size=width, origin=(width - 1) // 2, mode="nearest")[:-1]
+    edge = min(width // 4 + 1, x.size)
+    past[:edge] = np.inf  # too little past to trust
+    past[x.size - edge:] = np.inf  # or too little future
+    return np.where(np.isfinite(past), future - past, 0.0)
 
 
 def _future_min(x: np.ndarray, width: int) -> np.ndarray:

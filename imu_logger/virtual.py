@@ -6,7 +6,9 @@ import contextlib
 from typing import AsyncIterator
 
 from imu_logger.ble.faults import Faults
-from imu_logger.ble.sources import SignalSource, SimpleMotionSource
+from imu_logger.ble.sources import ArraySource, ReplaySource, SignalSource, SimpleMotionSource
+from imu_logger.errors import UserError
+from imu_logger.recording import generic
 from imu_logger.ble.virtual_backend import VirtualBleakClient, VirtualBleakScanner
 from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld
 from imu_logger.session import Backend, SensorTarget
@@ -39,6 +41,48 @@ def default_specs(sources: dict[str, SignalSource] | None = None,
             faults=(faults or {}).get(placement, Faults()))
         for i, (placement, model) in enumerate(models.items())
     }
+
+
+def simulated_walk_sources(minutes: float, seed: int = 0, stiff_side: str | None = None
+                           ) -> dict[str, SignalSource]:
+    """A simulated walker (walking bouts, turns, standing; random sensor mounting) per placement.
+
+    Signals carry the simulator's noise and bias but no dropped samples or clock errors: the
+    virtual sensors add their own faults and clocks.
+    """
+    import dataclasses
+
+    from analysis.columns import ACC, GYR, MAG
+    from imu_logger.simulation import Scenario, SimConfig, simulate
+
+    cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
+                    scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))
+    cfg = dataclasses.replace(cfg, errors=dataclasses.replace(
+        cfg.errors, drop_fraction=0.0, clock_offset_max_s=0.0, clock_drift_ppm=0.0))
+    sim = simulate(cfg)
+    return {p: ArraySource(df[list(ACC)].to_numpy(float), df[list(GYR)].to_numpy(float),
+                           df[list(MAG)].to_numpy(float), cfg.fs_hz)
+            for p, df in sim.signals.items()}
+
+
+def replay_specs(path: str) -> dict[str, VirtualSensorSpec]:
+    """Virtual sensors that replay, byte for byte, the raw frames of every sensor in a recording."""
+    from imu_logger.recording.reader import read_recording
+
+    rec = read_recording(path)
+    specs = {}
+    for i, (placement, info) in enumerate(rec.sensors.items()):
+        log = rec.raw[placement]
+        if info.model == generic.MODEL_KEY:
+            raise UserError(f"{path}: {placement} was imported from CSV ({info.model}); "
+                            "only BLE recordings can be replayed")
+        frames = [(info.notify_uuids[c], p, t * 1e-9)
+                  for c, p, t in zip(log.char_index.tolist(), log.payloads, log.host_mono_ns.tolist())]
+        if not frames:
+            raise UserError(f"{path}: {placement} has no frames to replay")
+        specs[placement] = VirtualSensorSpec(model_key=info.model, address=virtual_address(i),
+                                             source=ReplaySource(frames), rate_hz=info.rate_hz)
+    return specs
 
 
 def targets_for(specs: dict[str, VirtualSensorSpec]) -> list[SensorTarget]:
