@@ -147,7 +147,10 @@ def analyze(samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None,
         try:
             cal = calibrate(samples, neutral_interval_s=neutral_interval_s, method=method or DEFAULT_FILTER)
             cal_messages = list(cal.messages())
-            angles = angles_from_calibration(cal)
+            if cal.sensors:
+                angles = angles_from_calibration(cal)
+            else:
+                warnings.append("no ankle angles: no sensor could be calibrated")
         except UserError as exc:
             if neutral_interval_s is not None:
                 raise

@@ -25,6 +25,8 @@ the feet are never still together, so that is standing, however short.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -58,16 +60,18 @@ def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, np.nda
     return t, df[list(ACC)].to_numpy(float), df[list(GYR)].to_numpy(float)
 
 
-def saturated(x: np.ndarray, rel: float = 0.995) -> np.ndarray:
-    """Boolean (n,): a channel sits at its recording-wide extreme for two or more samples (clipping)."""
+def saturated(x: np.ndarray, rel: float = 1e-6) -> np.ndarray:
+    """Boolean (n,): a channel repeats its recording-wide extreme on consecutive samples (clipping).
+
+    A clipped sensor outputs its full-scale value unchanged; an unclipped peak does not repeat.
+    """
     a = np.abs(x)
-    top = a.max(axis=0)
-    at = (a >= rel * top) & (top > 0)
-    run = at[1:] & at[:-1]
+    top = a.max(axis=0) if len(a) else np.zeros(x.shape[1])
+    at = (a >= (1.0 - rel) * top) & (top > 0)
+    run = (at[1:] & at[:-1]).any(axis=1)
     out = np.zeros(len(x), bool)
-    hit = run.any(axis=1) & (run.sum(axis=0) >= 2).any()
-    out[1:] |= hit
-    out[:-1] |= hit
+    out[1:] |= run
+    out[:-1] |= run
     return out
 
 
@@ -358,6 +362,14 @@ def join_angle_metrics(strides: pd.DataFrame, angles: pd.DataFrame, side: str, *
     dorsi = angles[dcol].to_numpy(float) if dcol else None
     ever = angles[ecol].to_numpy(float) if ecol else None
     ever_rate = np.gradient(ever, t) if ever is not None and len(t) > 1 else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # strides where a sensor is missing: all-NaN, stay NaN
+        _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s)
+    return out
+
+
+def _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s) -> None:
+    """Per-stride ankle metrics written into ``out`` in place (see join_angle_metrics)."""
     for r, a, b, c in zip(rows, st, to, en):  # per stride; slices are vectorised
         i0, i1, i2 = np.searchsorted(t, [a, b, c])
         if dorsi is not None and i1 > i0:
@@ -372,7 +384,6 @@ def join_angle_metrics(strides: pd.DataFrame, angles: pd.DataFrame, side: str, *
             out.iat[r, out.columns.get_loc("peak_eversion_deg")] = pk
             out.iat[r, out.columns.get_loc("eversion_excursion_deg")] = pk - ever[i0]
             out.iat[r, out.columns.get_loc("peak_pronation_velocity_dps")] = np.nanmax(ever_rate[i0:i1])
-    return out
 
 
 def _pick(angles: pd.DataFrame, side: str, name: str) -> str | None:

@@ -24,7 +24,7 @@ the measured error with random sensor mountings, noise and bias.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -102,30 +102,6 @@ class Trial:
     @property
     def detected(self) -> bool:
         return bool(np.isfinite(self.inclination_deg))
-
-
-@dataclass
-class TrialDetector:
-    """Streaming detector of one trial: feed samples, read ``trial`` (recomputed on each feed)."""
-
-    side: str
-    number: int
-    fs_hz: float
-    acc: list[np.ndarray] = field(default_factory=list)
-    gyr: list[np.ndarray] = field(default_factory=list)
-    trial: Trial = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.trial = Trial(self.side, self.number)
-
-    def feed(self, acc: np.ndarray, gyr: np.ndarray) -> Trial:
-        """Add samples (n, 3) in m/s² and rad/s, sensor frame; return the trial as known now."""
-        if len(acc):
-            self.acc.append(np.asarray(acc, float))
-            self.gyr.append(np.asarray(gyr, float))
-            self.trial = evaluate_trial(np.concatenate(self.acc), np.concatenate(self.gyr),
-                                        self.fs_hz, self.side, self.number)
-        return self.trial
 
 
 def evaluate_trial(acc: np.ndarray, gyr: np.ndarray, fs_hz: float, side: str = "",

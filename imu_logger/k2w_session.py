@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from imu_logger.errors import UserError
-from imu_logger.k2w_method import (K2W_RESULT_EVENT, K2W_TRIAL_EVENT, Trial, TrialDetector,
-                                   best_per_side, trial_event)
+from imu_logger.k2w_method import (K2W_RESULT_EVENT, K2W_TRIAL_EVENT, Trial, best_per_side,
+                                   evaluate_trial, trial_event)
 from imu_logger.recording.writer import RecordingWriter, SessionInfo
 from imu_logger.session import Backend, SensorLink, SensorTarget
 
@@ -59,8 +59,9 @@ class K2wSession:
         self.say, self.wait_ready = say, wait_ready
         self._events: list[tuple] = []
         self.links = {side: SensorLink(t, backend, self._emit) for side, t in targets.items()}
-        self._detector: TrialDetector | None = None
-        self._detector_side = ""
+        self._active = ""  # side of the trial in progress ("" between trials)
+        self._raw: list[tuple[str, bytes, float]] = []  # that trial's notifications so far
+        self._trial = Trial("", 0)
 
     def _emit(self, kind: str, placement: str = "", **fields) -> None:
         self._events.append((kind, time.monotonic_ns(), time.time_ns(), placement, fields))
@@ -69,23 +70,33 @@ class K2wSession:
         for side, link in self.links.items():
             for batch in link.take_batches():
                 writer.write_batch(link.target.placement, batch)
-                if self._detector is not None and side == self._detector_side:
+                if side == self._active:
                     assert link.model is not None
-                    uuids = [link.model.notify_uuids[i] for i in batch.char_index]
-                    stream = link.model.decode(uuids, batch.payloads, batch.host_mono_ns * 1e-9)
-                    ok = np.isfinite(stream.acc_mps2).all(axis=1) & np.isfinite(stream.gyr_radps).all(axis=1)
-                    self._detector.feed(stream.acc_mps2[ok], stream.gyr_radps[ok])
+                    self._raw += [(link.model.notify_uuids[i], p, m * 1e-9) for i, p, m in
+                                  zip(batch.char_index, batch.payloads, batch.host_mono_ns)]
+            if side == self._active and self._raw:
+                self._trial = self._evaluate(link)
         events, self._events = self._events, []
         for kind, mono, wall, placement, fields in events:
             writer.write_event(kind, mono, wall, placement, **fields)
         writer.flush()
+
+    def _evaluate(self, link: SensorLink) -> Trial:
+        # the whole trial is decoded again each time: models that pair frames (acc with gyro)
+        # or decode deltas need the neighbouring notifications, which a lone batch may lack
+        assert link.model is not None
+        uuids, payloads, host_s = zip(*self._raw)
+        stream = link.model.decode(list(uuids), list(payloads), np.asarray(host_s))
+        ok = np.isfinite(stream.acc_mps2).all(axis=1) & np.isfinite(stream.gyr_radps).all(axis=1)
+        return evaluate_trial(stream.acc_mps2[ok], stream.gyr_radps[ok], link.rate_hz,
+                              self._trial.side, self._trial.number)
 
     async def _pump_forever(self, writer: RecordingWriter) -> None:
         while True:
             await asyncio.sleep(PUMP_S)
             self._pump(writer)
 
-    async def _trial(self, side: str, number: int) -> Trial:
+    async def _run_trial(self, side: str, number: int) -> Trial:
         link = self.links[side]
         self.say(f"{side.upper()} trial {number}/{self.trials}: foot flat, heel down, stand with the "
                  f"{side} shin upright and still.")
@@ -93,8 +104,7 @@ class K2wSession:
             await self.wait_ready("Press Enter when ready")
         self.say("  now lunge: knee forward to the wall, heel on the floor; hold the end position "
                  "for 2 seconds, then come back upright.")
-        self._detector = TrialDetector(side, number, link.rate_hz)
-        self._detector_side = side
+        self._trial, self._raw, self._active = Trial(side, number), [], side
         deadline = time.monotonic() + self.trial_timeout_s
         announced = False
         try:
@@ -102,14 +112,14 @@ class K2wSession:
                 await asyncio.sleep(PUMP_S)
                 if link.disconnected.is_set():
                     raise UserError(f"{link.target.placement}: sensor disconnected during the test")
-                trial = self._detector.trial
+                trial = self._trial
                 if trial.detected and not announced:
                     self.say(f"  end position held: {trial.inclination_deg:.1f}° - come back upright")
                     announced = True
                 if trial.complete:
                     break
         finally:
-            trial, self._detector = self._detector.trial, None
+            trial, self._active, self._raw = self._trial, "", []
         if trial.detected:
             self.say(f"  {side} trial {number}: tibial inclination {trial.inclination_deg:.1f}° "
                      f"(held {trial.hold_s:.1f} s)")
@@ -133,7 +143,7 @@ class K2wSession:
             pump = asyncio.create_task(self._pump_forever(writer))
             for side in self.links:
                 for number in range(1, self.trials + 1):
-                    outcome.trials.append(await self._trial(side, number))
+                    outcome.trials.append(await self._run_trial(side, number))
             outcome.best = best_per_side(_table(outcome.trials))
             for side, best in outcome.best.items():
                 self._emit(K2W_RESULT_EVENT, self.links[side].target.placement, side=side,

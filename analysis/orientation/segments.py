@@ -18,6 +18,14 @@ GAP_FACTOR = 1.5
 #: dorsiflexion RMS error from 0.4° to 3° (benchmarks/bench_angles.py), linear filling of 0.13 s gaps
 #: in swing gave 3° stride errors that the cubic removes.
 BRIDGE_MAX_S = 0.25
+#: gap filling from the previous gait cycle: lags searched (s), context matched on each side of the gap
+#: (s), largest accepted relative RMS mismatch. On simulated walking (4 seeds, 224 gaps of 2-24 samples)
+#: the rotation integrated over a filled gap was off by p95 0.11°, max 5.6° (against 0.23° and 5.6° for
+#: the cubic alone, whose errors of 1.5-1.9° in 0.07-0.12 s swing gaps caused the worst per-stride peak
+#: dorsiflexion errors; the offline filter spreads such a step over the seconds before and after the gap).
+STRIDE_LAG_S = (0.7, 2.5)
+GAP_CONTEXT_S = 0.3
+MATCH_MAX = 0.3
 
 
 def nominal_rate_hz(time_s: np.ndarray) -> float:
@@ -52,9 +60,34 @@ def filter_blocks(time_s: np.ndarray, segments: list[tuple[int, int]]) -> list[t
     return [(a, b) for a, b in blocks]
 
 
+def _previous_stride_fill(x: np.ndarray, i0: int, i1: int, rate: float) -> np.ndarray | None:
+    """Samples x[i0 + 1:i1] (a gap in a regular grid) copied from one gait cycle earlier, or None.
+
+    Walking repeats: the lag (``STRIDE_LAG_S``) whose earlier gyroscope best matches the
+    ``GAP_CONTEXT_S`` around the gap is taken, and the copy is offset linearly so it meets the real
+    samples at both ends. None when no earlier stretch matches within ``MATCH_MAX`` (relative RMS).
+    """
+    n_ctx = int(round(GAP_CONTEXT_S * rate))
+    ctx = np.concatenate([np.arange(max(0, i0 - n_ctx + 1), i0 + 1), np.arange(i1, min(len(x), i1 + n_ctx))])
+    lags = np.arange(int(STRIDE_LAG_S[0] * rate), int(STRIDE_LAG_S[1] * rate) + 1)
+    lags = lags[ctx[0] - lags >= 0]
+    if len(lags) == 0 or len(ctx) < n_ctx:
+        return None
+    gyr = x[:, :3]
+    mismatch = ((gyr[ctx[None, :] - lags[:, None]] - gyr[ctx][None]) ** 2).sum(axis=(1, 2))
+    best = int(np.argmin(mismatch))
+    spread = ((gyr[ctx] - gyr[ctx].mean(axis=0)) ** 2).sum()
+    if not spread > 0 or np.sqrt(mismatch[best] / spread) > MATCH_MAX:
+        return None
+    lag = int(lags[best])
+    w = (np.arange(1, i1 - i0) / (i1 - i0))[:, None]
+    start_off, end_off = x[i0] - x[i0 - lag], x[i1] - x[i1 - lag]
+    return x[i0 + 1 - lag:i1 - lag] + (1.0 - w) * start_off + w * end_off
+
+
 def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, method: str,
              params: dict[str, Any]) -> np.ndarray:
-    """Filter one block; missing samples are filled (cubic through the neighbours) for the state only."""
+    """Filter one block; missing samples are filled for the state only (see :func:`segment_orientation`)."""
     n_missing = np.maximum(np.round(np.diff(t) * rate).astype(int) - 1, 0)
     if not n_missing.any():
         return orientation(gyr, acc, rate, method, **params)
@@ -63,10 +96,13 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
     both = np.hstack([gyr, acc])
     filled = np.column_stack([np.interp(filled_t, t, x) for x in both.T])
     for k in np.flatnonzero(n_missing > 1):
-        # a cubic through the samples around the gap follows a swing peak better than a straight line
-        around = np.arange(max(0, k - 3), min(len(t), k + 5))
         inside = slice(where[k] + 1, where[k + 1])
-        filled[inside] = CubicSpline(t[around], both[around])(filled_t[inside])
+        copy = _previous_stride_fill(filled, int(where[k]), int(where[k + 1]), rate)
+        if copy is None:
+            # a cubic through the samples around the gap follows a swing peak better than a straight line
+            around = np.arange(max(0, k - 3), min(len(t), k + 5))
+            copy = CubicSpline(t[around], both[around])(filled_t[inside])
+        filled[inside] = copy
     return orientation(filled[:, :3], filled[:, 3:], rate, method, **params)[where]
 
 

@@ -120,6 +120,14 @@ def analyze_recording(recording: Path, out_dir: Path) -> None:
             raise UserError(f"{recording}: could not be analysed (analyze exited with {exc.code})") from None
 
 
+def load_recording_only(path: Path) -> Results:
+    """A recording's session, quality and events, with empty analysis tables (no analysis run)."""
+    res = Results(source=path, label=path.stem, strides=pd.DataFrame(columns=list(STRIDE_COLUMNS)),
+                  bouts=pd.DataFrame(columns=list(BOUT_COLUMNS)), angles=pd.DataFrame({"time_s": []}))
+    _attach_recording(res, path)
+    return res
+
+
 def load(source: str | Path, work_dir: Path | None = None) -> Results:
     """Results of a results directory or of a recording (analysed into ``work_dir`` or a temp dir)."""
     path = Path(source)
@@ -137,4 +145,4 @@ def load(source: str | Path, work_dir: Path | None = None) -> Results:
     return res
 
 
-__all__ = ["K2W_TRIAL_EVENT", "Results", "add_k2w", "analyze_recording", "load", "load_results_dir"]
+__all__ = ["K2W_TRIAL_EVENT", "Results", "add_k2w", "analyze_recording", "load", "load_recording_only", "load_results_dir"]

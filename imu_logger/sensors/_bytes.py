@@ -103,3 +103,21 @@ class PendingSamples:
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
+
+
+def battery_level(model: str, data: bytes) -> int:
+    """Percent from a Battery Level characteristic (0x2A19: one byte, 0-100); ValueError naming the model."""
+    if len(data) != 1 or data[0] > 100:
+        raise ValueError(f"{model}: battery level value {bytes(data).hex()} is not one byte 0-100")
+    return int(data[0])
+
+
+def sample_block(acc_mps2: np.ndarray, gyr_radps: np.ndarray, mag_ut: np.ndarray | None,
+                 sensor_time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An encoder's input as float64 arrays: acc, gyr, mag (n, 3; NaN when None) and times (n,)."""
+    t = np.asarray(sensor_time_s, dtype=np.float64).reshape(-1)
+    n = t.shape[0]
+    acc = np.asarray(acc_mps2, dtype=np.float64).reshape(n, 3)
+    gyr = np.asarray(gyr_radps, dtype=np.float64).reshape(n, 3)
+    mag = np.full((n, 3), np.nan) if mag_ut is None else np.asarray(mag_ut, dtype=np.float64).reshape(n, 3)
+    return acc, gyr, mag, t

@@ -22,8 +22,8 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, check_inputs, crc16_ccitt, empty_stream,
-    length_mismatch, quantise, unwrap_with_host,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, battery_level, check_inputs, crc16_ccitt,
+    empty_stream, length_mismatch, quantise, sample_block, unwrap_with_host,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -130,9 +130,7 @@ class OpenNrf(SensorModel):
         return BATTERY_LEVEL_UUID
 
     def decode_battery(self, data: bytes) -> int:
-        if len(data) != 1 or data[0] > 100:
-            raise ValueError(f"open_nrf: battery level value {bytes(data).hex()} is not one byte 0-100")
-        return int(data[0])
+        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:
@@ -243,11 +241,8 @@ class OpenNrfDevice(DeviceEmulator):
                sensor_time_s: np.ndarray) -> list[tuple[str, bytes]]:
         if not self.streaming:
             return []
-        t = np.asarray(sensor_time_s, dtype=np.float64).reshape(-1)
+        acc, gyr, mag, t = sample_block(acc_mps2, gyr_radps, mag_ut, sensor_time_s)
         n = t.shape[0]
-        acc = np.asarray(acc_mps2, dtype=np.float64).reshape(n, 3)
-        gyr = np.asarray(gyr_radps, dtype=np.float64).reshape(n, 3)
-        mag = np.full((n, 3), np.nan) if mag_ut is None else np.asarray(mag_ut, dtype=np.float64).reshape(n, 3)
         lost = min(self._to_lose, n)
         if lost:
             self._to_lose -= lost

@@ -17,8 +17,8 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, check_inputs, empty_stream, length_mismatch,
-    quantise,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, battery_level, check_inputs, empty_stream,
+    length_mismatch, quantise,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -287,9 +287,7 @@ class PolarVeritySense(SensorModel):
         return BATTERY_LEVEL_UUID
 
     def decode_battery(self, data: bytes) -> int:
-        if len(data) != 1 or data[0] > 100:
-            raise ValueError(f"polar_verity: battery level value {bytes(data).hex()} is not one byte 0-100")
-        return int(data[0])
+        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, check_inputs, empty_stream, length_mismatch,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, battery_level, check_inputs, empty_stream, length_mismatch,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -94,9 +94,7 @@ class Thingy52(SensorModel):
         return BATTERY_LEVEL_UUID
 
     def decode_battery(self, data: bytes) -> int:
-        if len(data) != 1 or data[0] > 100:
-            raise ValueError(f"thingy52: battery level value {bytes(data).hex()} is not one byte 0-100")
-        return int(data[0])
+        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from imu_logger.sensors._bytes import DEG, check_inputs, empty_stream, length_mismatch, quantise
+from imu_logger.sensors._bytes import DEG, check_inputs, empty_stream, length_mismatch, quantise, sample_block
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
@@ -298,10 +298,8 @@ class WitMotionDevice(DeviceEmulator):
                sensor_time_s: np.ndarray) -> list[tuple[str, bytes]]:
         if not self.streaming:
             return []
-        t = np.asarray(sensor_time_s, dtype=np.float64).reshape(-1)
+        acc, gyr, _, t = sample_block(acc_mps2, gyr_radps, None, sensor_time_s)
         n = t.shape[0]
-        acc = np.asarray(acc_mps2, dtype=np.float64).reshape(n, 3)
-        gyr = np.asarray(gyr_radps, dtype=np.float64).reshape(n, 3)
         angles = self._angles(acc, gyr, t)
         raw = np.hstack([quantise(acc, _ACC_LSB_MPS2), quantise(gyr, _GYR_LSB_RADPS),
                          quantise(angles, _ANGLE_LSB_DEG)]).astype("<i2")

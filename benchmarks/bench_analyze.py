@@ -1,0 +1,97 @@
+"""Whole analysis of a 16-hour, 4-sensor, 100 Hz day from the recording file: time, memory, ratio to ahrs.
+
+Run: .venv/bin/python benchmarks/bench_analyze.py [RECORDING]
+
+Without RECORDING, a simulated 16-hour day (seed 3, random mounting, sensor errors, scenario 'day')
+is generated once with ``imu-logger simulate`` in a child process and cached as
+/tmp/imu_logger_bench_16h.mcap (the simulator needs ~4.4 GB and ~2+ min; running it in a child keeps
+its memory out of this process's peak). Then, in this process: read_recording → decode_recording →
+analysis.pipeline.analyze, timed end to end, with the peak resident memory (ru_maxrss).
+Baseline in the same run: the ahrs Madgwick filter's per-sample Python loop, timed on a 20 000-sample
+slice of the same data and scaled to every sample of the day (4 sensors).
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CACHE = Path("/tmp/imu_logger_bench_16h.mcap")
+SLICE = 20_000
+
+
+def ensure_recording(path: Path) -> Path:
+    """The cached 16 h simulated recording, generated in a child process when missing."""
+    if path.is_file():
+        return path
+    print(f"generating the 16 h simulated day into {path} (once) ...", flush=True)
+    t0 = time.perf_counter()
+    subprocess.run([str(ROOT / ".venv" / "bin" / "imu-logger"), "simulate", "--minutes", "960", "--fs", "100",
+                    "--seed", "3", "--mounting", "random", "--out", str(path)], check=True)
+    print(f"  generated in {time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def madgwick_rate(acc: np.ndarray, gyr: np.ndarray, fs: float) -> float:
+    """Samples per second of ahrs' Madgwick updateIMU called once per sample (Python loop)."""
+    from ahrs.filters import Madgwick
+    f = Madgwick(frequency=fs)
+    q = np.array([1.0, 0.0, 0.0, 0.0])
+    t0 = time.perf_counter()
+    for i in range(len(acc)):  # the per-sample loop is the baseline being measured
+        q = f.updateIMU(q, gyr=gyr[i], acc=acc[i])
+    return len(acc) / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    from analysis.columns import ACC, GYR
+    from analysis.pipeline import analyze
+    from imu_logger.recording.reader import read_recording
+    from imu_logger.samples import decode_recording
+
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ensure_recording(CACHE)
+    t0 = time.perf_counter()
+    rec = read_recording(path)
+    decoded = decode_recording(rec)
+    t_read = time.perf_counter() - t0
+    samples = {p: s.data for p, s in decoded.items()}
+    gaps = [s.gaps for s in decoded.values() if len(s.gaps)]
+    import pandas as pd
+    gaps = pd.concat(gaps, ignore_index=True) if gaps else None
+    stages = []
+    t1 = time.perf_counter()
+    res = analyze(samples, gaps, progress=lambda f, s: stages.append((time.perf_counter() - t1, s)))
+    t_analyze = time.perf_counter() - t1
+    total = time.perf_counter() - t0
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # Linux: kB
+    n = sum(len(df) for df in samples.values())
+    hours = max(df["time_s"].iloc[-1] for df in samples.values()) / 3600
+    first = next(iter(samples.values()))
+    mid = len(first) // 2
+    rate = madgwick_rate(first[list(ACC)].to_numpy()[mid:mid + SLICE], first[list(GYR)].to_numpy()[mid:mid + SLICE],
+                         decoded[next(iter(decoded))].rate_hz)
+    ahrs_s = n / rate
+    print(f"recording: {path} ({hours:.1f} h, {len(samples)} sensors, {n / 1e6:.1f} M samples)")
+    print(f"read + decode {t_read:.1f} s; analyze {t_analyze:.1f} s; total {total:.1f} s (target <= 60 s)")
+    prev = 0.0
+    for t, s in stages:
+        print(f"  {t - prev:6.1f} s  before '{s}'")
+        prev = t
+    print(f"peak memory (max RSS) {peak_gb:.2f} GB (target <= 4 GB)")
+    print(f"ahrs Madgwick per-sample loop: {rate:,.0f} samples/s -> {ahrs_s:.0f} s for the day's samples; "
+          f"ratio ahrs / analyze end to end = {ahrs_s / total:.1f}x")
+    walk = res.bouts[res.bouts["activity"] == "walking"]
+    print(f"found {len(walk)} walking bouts, {len(res.strides)} strides; warnings: {len(res.warnings)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Strides, events, stride length and bouts against the simulator's truth: random mounting, noise,
+bias and dropped samples (the simulator's default sensor errors), both legs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.bouts import gait_tables
+from imu_logger.simulation import SimConfig, simulate
+from imu_logger.simulation.config import Scenario
+
+
+@pytest.fixture(scope="module")
+def walk():
+    sim = simulate(SimConfig(minutes=5, seed=1, mounting="random", scenario=Scenario(kind="walk")))
+    strides, bouts = gait_tables(sim.signals)
+    return sim, strides, bouts
+
+
+def match(det: pd.DataFrame, truth: pd.DataFrame, tol_s: float = 0.1) -> pd.DataFrame:
+    """Detected/true stride pairs per side whose initial contacts are within ``tol_s`` (one to one)."""
+    rows = []
+    for side in ("left", "right"):
+        d = det[det["side"] == side].reset_index(drop=True)
+        t = truth[truth["side"] == side].reset_index(drop=True)
+        used = set()
+        for i, s in enumerate(d["start_s"]):  # per detected stride
+            j = int(np.argmin(np.abs(t["start_s"].to_numpy() - s)))
+            if abs(t["start_s"].iat[j] - s) <= tol_s and j not in used:
+                used.add(j)
+                rows.append({"side": side, "ic_err_ms": 1000 * (s - t["start_s"].iat[j]),
+                             "to_err_ms": 1000 * (d["toe_off_s"].iat[i] - t["toe_off_s"].iat[j]),
+                             "len_err": d["stride_length_m"].iat[i] / t["stride_length_m"].iat[j] - 1,
+                             "truth_quality": t["quality"].iat[j], "quality": d["quality"].iat[i]})
+    return pd.DataFrame(rows)
+
+
+def test_both_legs_precision_and_recall(walk):
+    sim, strides, _ = walk
+    m = match(strides, sim.truth_strides)
+    for side in ("left", "right"):
+        n_det = (strides["side"] == side).sum()
+        n_true = (sim.truth_strides["side"] == side).sum()
+        n_match = (m["side"] == side).sum()
+        assert n_true > 50
+        assert n_match / n_det >= 0.99
+        assert n_match / n_true >= 0.99
+
+
+def test_initial_contact_timing(walk):
+    sim, strides, _ = walk
+    err = np.abs(match(strides, sim.truth_strides)["ic_err_ms"].to_numpy())
+    assert np.median(err) <= 10.0
+    assert np.percentile(err, 95) <= 30.0
+
+
+@pytest.mark.xfail(strict=True, reason="the simulator's rigid foot peaks its plantarflexion rate 100 ms "
+                   "before toe-off; on ipol_feet (688 hand-checked toe-offs) the peak is 30 ms (IQR 20-40) "
+                   "before: the detector follows the real data, so toe-off is ~30 ms early on the simulator")
+def test_toe_off_timing(walk):
+    sim, strides, _ = walk
+    err = np.abs(match(strides, sim.truth_strides)["to_err_ms"].to_numpy())
+    assert np.median(err) <= 10.0
+    assert np.percentile(err, 95) <= 30.0
+
+
+def test_toe_off_error_is_a_constant_offset(walk):
+    sim, strides, _ = walk
+    err = match(strides, sim.truth_strides)["to_err_ms"].to_numpy()
+    q5, q95 = np.percentile(err, [5, 95])
+    assert q95 - q5 <= 15.0  # timing is repeatable; only the definition's offset remains
+
+
+def test_stride_length(walk):
+    sim, strides, _ = walk
+    m = match(strides, sim.truth_strides)
+    # spot turns: the simulator itself marks heel-to-heel length ill-defined there
+    m = m[(m["truth_quality"] != "spot_turn") & ~m["quality"].str.contains("gap")]
+    err = 100 * np.abs(m["len_err"].to_numpy())
+    assert len(err) > 100
+    assert err.mean() <= 2.0
+    assert np.percentile(err, 95) <= 3.0
+
+
+def test_bouts_start_and_end_within_one_stride(walk):
+    sim, strides, bouts = walk
+    truth = sim.truth_bouts
+    assert (truth["activity"] == "walking").sum() >= 3
+    for activity in ("walking", "turn"):
+        tb = truth[truth["activity"] == activity]
+        db = bouts[bouts["activity"] == activity]
+        assert len(db) == len(tb)
+        for _, t in tb.iterrows():  # per true bout: the detected one overlapping it most
+            ov = np.minimum(db["end_s"], t["end_s"]) - np.maximum(db["start_s"], t["start_s"])
+            d = db.iloc[int(np.argmax(ov.to_numpy()))]
+            stride = sim.truth_strides.loc[sim.truth_strides["bout_id"] == t["bout_id"], "stride_time_s"].median()
+            assert abs(d["start_s"] - t["start_s"]) <= stride
+            assert abs(d["end_s"] - t["end_s"]) <= stride
+            assert d["n_strides_left"] == t["n_strides_left"]
+            assert d["n_strides_right"] == t["n_strides_right"]
