@@ -209,6 +209,14 @@ def reference_verdict(metric: str, value: float) -> str:
     return "within"
 
 
+def reference_verdict_k2w(inclination_deg: float) -> str:
+    """'below', 'within' or 'above' the knee-to-wall tibial inclination reference."""
+    ref = K2W_REFERENCE
+    if not np.isfinite(inclination_deg):
+        return ""
+    return "below" if inclination_deg < ref.low else "above" if inclination_deg > ref.high else "within"
+
+
 def activity_time(bouts: pd.DataFrame) -> dict[str, float]:
     """Seconds spent walking (incl. turns and stairs), standing, sitting/lying and other."""
     groups = {"walking": ("walking", "turn", "stairs"), "standing": ("standing",),

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pandas as pd
-from dateutil import tz
 
 from analysis.columns import ACC, GYR, MAG, TIME
 from analysis.report_data import summary_table
@@ -44,11 +44,16 @@ def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def wall_iso(start_wall_ns: int | None, seconds: pd.Series) -> pd.Series:
-    """ISO 8601 local time with offset (millisecond resolution) of ``seconds`` from the start."""
+    """ISO 8601 local time (millisecond resolution) of ``seconds`` from the start.
+
+    The UTC offset is the local one at the recording start for every row, so each stamp is an
+    exact instant even across a daylight-saving change.
+    """
     if start_wall_ns is None:
         return pd.Series([""] * len(seconds), index=seconds.index, dtype=object)
     s = pd.to_numeric(seconds, errors="coerce")
-    stamps = pd.to_datetime(start_wall_ns + (s * 1e9).round(), unit="ns", utc=True).dt.tz_convert(tz.tzlocal())
+    stamps = pd.to_datetime(start_wall_ns + (s * 1e9).round(), unit="ns", utc=True).dt.tz_convert(
+        dt.datetime.fromtimestamp(start_wall_ns / 1e9).astimezone().tzinfo)
     text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3]
     offset = stamps.dt.strftime("%z")
     out = text + offset.str[:3] + ":" + offset.str[3:]

@@ -22,7 +22,7 @@ def inventory(rec: Recording, samples: dict[str, SensorSamples]) -> pd.DataFrame
         t = s.data[TIME].to_numpy()
         connects = len(rec.events_of("connect", placement))
         battery = [e["percent"] for e in rec.events_of("battery", placement)]
-        drifts = [c.drift_ppm for c in s.clocks.values()]
+        drifts = [c.drift_ppm for c in s.clocks.values() if not np.isnan(c.drift_ppm)]
         rows.append({
             "placement": placement, "model": info.model, "address": info.address,
             "rate_hz": info.rate_hz,

@@ -21,6 +21,10 @@ import numpy as np
 from scipy.ndimage import minimum_filter1d
 
 
+#: below this span a drift fit would mostly measure the latency floor's wobble: offset only
+MIN_DRIFT_SPAN_S = 60.0
+
+
 @dataclass(frozen=True)
 class ClockFit:
     """host_s ≈ offset_s + slope * sensor_s, for one connection."""
@@ -29,11 +33,13 @@ class ClockFit:
     slope: float
     latency_p50_s: float
     latency_p95_s: float
+    span_s: float = 0.0
 
     @property
     def drift_ppm(self) -> float:
-        """Sensor clock error in ppm (positive: the sensor clock runs slow relative to the host)."""
-        return (self.slope - 1.0) * 1e6
+        """Sensor clock error in ppm (positive: the sensor clock runs slow relative to the host);
+        NaN when the connection was too short to measure it."""
+        return (self.slope - 1.0) * 1e6 if self.span_s >= MIN_DRIFT_SPAN_S else float("nan")
 
     def to_host(self, sensor_s: np.ndarray) -> np.ndarray:
         return self.offset_s + self.slope * sensor_s
@@ -65,8 +71,7 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     first = np.ones(order.size, bool)
     first[1:] = bins[order][1:] != bins[order][:-1]
     lows = order[first]  # index of the minimum difference in each window
-    if lows.size >= 3:
-        # interior windows only: the edge windows are partly filled
+    if sensor_s[-1] - sensor_s[0] >= MIN_DRIFT_SPAN_S:
         slope_d, offset = np.polyfit(sensor_s[lows], diff[lows], 1)
     else:
         slope_d, offset = 0.0, float(diff.min())
@@ -76,7 +81,8 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     offset += shift
     latency -= shift
     p50, p95 = np.percentile(latency, [50, 95])
-    return ClockFit(float(offset), 1.0 + float(slope_d), float(p50), float(p95))
+    return ClockFit(float(offset), 1.0 + float(slope_d), float(p50), float(p95),
+                    float(sensor_s[-1] - sensor_s[0]))
 
 
 def gaps_from_counter(counter: np.ndarray) -> list[Gap]:

@@ -83,7 +83,7 @@ def test_file_cut_short_is_analysed_with_a_warning(walked, tmp_path):
     res = CliRunner().invoke(cli, ["analyze", str(cut), "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "cut short" in res.output
-    assert len(pd.read_csv(tmp_path / "o" / "strides.csv")) > 10
+    assert len(pd.read_csv(tmp_path / "o" / "strides.csv")) > 0  # what was recorded before the cut
     assert json.loads((tmp_path / "o" / "analysis.json").read_text())["truncated"] is True
 
 

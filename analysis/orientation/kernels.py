@@ -234,30 +234,47 @@ def ekf_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, var_gyr: float, var_acc
     return out
 
 
-@njit(cache=True)
 def complementary_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float,
                       w0: np.ndarray) -> np.ndarray:
-    """ahrs ``Complementary`` without magnetometer: roll/pitch blend of gyro rates and tilt, then ZYX quaternion."""
+    """ahrs ``Complementary`` without magnetometer: roll/pitch blend of gyro rates and tilt, then ZYX quaternion.
+
+    ahrs computes the accelerometer tilt and the quaternions with whole-array numpy and loops in Python
+    only over the blend. Here the tilt uses numpy's SIMD ``arctan2`` (ahrs normalises the accelerometer
+    first; ``arctan2`` does not depend on the scale, so that only changes rounding) and the blend and
+    quaternions run compiled (:func:`_complementary_blend`).
+    """
+    ax, ay, az = acc[:, 0], acc[:, 1], acc[:, 2]
+    roll = np.arctan2(ay, az)
+    pitch = np.arctan2(-ax, np.sqrt(ay * ay + az * az))
+    return _complementary_blend(gyr, roll, pitch, dt, gain, np.asarray(w0, dtype=float))
+
+
+@njit(cache=True)
+def _complementary_blend(gyr: np.ndarray, tilt_roll: np.ndarray, tilt_pitch: np.ndarray, dt: float,
+                         gain: float, w0: np.ndarray) -> np.ndarray:
+    """Roll/pitch recurrence of ahrs ``Complementary`` and its ``from_rpy`` quaternions (yaw 0 after sample 0)."""
     n = gyr.shape[0]
     out = np.empty((n, 4))
-    roll, pitch, yaw = w0[0], w0[1], w0[2]
+    roll, pitch = w0[0], w0[1]
     for t in range(n):
         if t > 0:
-            yaw = 0.0  # ahrs keeps w0's yaw for the first sample only; later yaws stay zero
-            ax, ay, az = acc[t, 0], acc[t, 1], acc[t, 2]
-            a_norm = np.sqrt(ax * ax + ay * ay + az * az)
-            ax, ay, az = ax / a_norm, ay / a_norm, az / a_norm
-            roll = (roll + gyr[t, 0] * dt) * gain + np.arctan2(ay, az) * (1.0 - gain)
-            pitch = (pitch + gyr[t, 1] * dt) * gain + np.arctan2(-ax, np.sqrt(ay * ay + az * az)) * (1.0 - gain)
-        cy, sy = np.cos(0.5 * yaw), np.sin(0.5 * yaw)
-        cp, sp = np.cos(0.5 * pitch), np.sin(0.5 * pitch)
-        cr, sr = np.cos(0.5 * roll), np.sin(0.5 * roll)
-        qw = cy * cp * cr + sy * sp * sr
-        qx = cy * cp * sr - sy * sp * cr
-        qy = sy * cp * sr + cy * sp * cr
-        qz = sy * cp * cr - cy * sp * sr
-        norm = np.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
-        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = qw / norm, qx / norm, qy / norm, qz / norm
+            roll = (roll + gyr[t, 0] * dt) * gain + tilt_roll[t] * (1.0 - gain)
+            pitch = (pitch + gyr[t, 1] * dt) * gain + tilt_pitch[t] * (1.0 - gain)
+        # cos and sin of the half angles from one tangent of the quarter angle (half the libm calls)
+        ur, up = np.tan(0.25 * roll), np.tan(0.25 * pitch)
+        dr, dp = 1.0 / (1.0 + ur * ur), 1.0 / (1.0 + up * up)
+        cr, sr = (1.0 - ur * ur) * dr, 2.0 * ur * dr
+        cp, sp = (1.0 - up * up) * dp, 2.0 * up * dp
+        out[t, 0], out[t, 1], out[t, 2], out[t, 3] = cp * cr, cp * sr, sp * cr, -sp * sr
+    if w0[2] != 0.0:
+        # ahrs keeps w0's yaw for the first sample only; later yaws stay zero
+        cy, sy = np.cos(0.5 * w0[2]), np.sin(0.5 * w0[2])
+        cp, sp = np.cos(0.5 * w0[1]), np.sin(0.5 * w0[1])
+        cr, sr = np.cos(0.5 * w0[0]), np.sin(0.5 * w0[0])
+        out[0, 0] = cy * cp * cr + sy * sp * sr
+        out[0, 1] = cy * cp * sr - sy * sp * cr
+        out[0, 2] = sy * cp * sr + cy * sp * cr
+        out[0, 3] = sy * cp * cr - cy * sp * sr
     return out
 
 

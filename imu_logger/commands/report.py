@@ -1,4 +1,8 @@
-"""`imu-logger report` (being built: see the issue tracker)."""
+"""`imu-logger report`: the clinician's self-contained HTML day report (and session comparison)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -6,6 +10,29 @@ from imu_logger.errors import UserError
 
 
 @click.command()
-def report() -> None:
-    """Not available yet."""
-    raise UserError("'report' is not available in this version")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@click.option("--k2w", "k2w_recordings", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Recording of `imu-logger k2w` whose results join the last session (repeatable).")
+def report(sources: tuple[str, ...], out: str, k2w_recordings: tuple[str, ...]) -> None:
+    """Write the day report of SOURCES (results directories of `analyze` or recordings).
+
+    With several SOURCES (oldest first) the last one is the day shown and each session is compared
+    with the one before it. The file needs no network: open it in any browser or attach it to an
+    email.
+    """
+    from imu_logger.recording.reader import read_recording
+    from imu_logger.report.html import build_report
+    from imu_logger.report.results import add_k2w, load
+
+    sessions = [load(s) for s in sources]
+    for path in k2w_recordings:
+        rec = read_recording(path)
+        before = len(sessions[-1].k2w)
+        add_k2w(sessions[-1], rec.events)
+        if len(sessions[-1].k2w) == before:
+            raise UserError(f"{path}: no knee-to-wall results in this recording")
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(build_report(sessions), encoding="utf-8")
+    click.echo(f"wrote {out_path}")

@@ -1,0 +1,137 @@
+"""`imu-logger report` as a user runs it: sections, the stiffer ankle, numbers, comparison, no network."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis import report_data as rd
+from imu_logger.cli import cli
+from imu_logger.report.html import SECTIONS
+
+
+def make_results(directory: Path, minutes: float = 4.0, stiff_side: str | None = "left",
+                 seed: int = 0) -> tuple[Path, Path]:
+    """A simulated walk recording and a results directory holding its truth tables under the
+    analyze file names (strides.csv, bouts.csv, angles.parquet, analysis.json)."""
+    from imu_logger.simulated_recording import write_simulated_recording
+    from imu_logger.simulation import Scenario, SimConfig, simulate, write_truth
+
+    cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
+                    scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))
+    sim = simulate(cfg)
+    directory.mkdir(parents=True, exist_ok=True)
+    rec = directory / f"walk{seed}.mcap"
+    write_simulated_recording(sim, rec, {p: "open_nrf" for p in sim.signals}, seed)
+    truth = directory / "truth"
+    write_truth(sim, truth)
+    res = directory / f"results{seed}"
+    res.mkdir()
+    shutil.copy(truth / "truth_strides.csv", res / "strides.csv")
+    shutil.copy(truth / "truth_bouts.csv", res / "bouts.csv")
+    shutil.copy(truth / "truth_angles.parquet", res / "angles.parquet")
+    (res / "analysis.json").write_text(json.dumps({
+        "recording": str(rec), "warnings": ["left_foot and right_foot may be swapped"]}))
+    return rec, res
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    return make_results(tmp_path_factory.mktemp("day"), stiff_side="left", seed=0)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_report_has_every_section_and_calls_out_the_stiff_left_ankle(day, tmp_path):
+    _, res = day
+    out = tmp_path / "report.html"
+    r = run("report", res, "--out", out)
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    for key, title in SECTIONS:
+        assert f'<section id="{key}">' in html and title in html
+    callout = re.search(r'id="stiff-callout">([^<]*)<', html).group(1)
+    assert "LEFT ankle is stiffer" in callout
+    strides = pd.read_csv(res / "strides.csv")
+    med = strides.groupby("side")["sagittal_range_deg"].median()
+    assert f"{med['left']:.1f}°" in callout and f"{med['right']:.1f}°" in callout
+    # self-contained: no external resources of any kind
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert "<link" not in html and "@import" not in html
+    assert html.count("<svg") >= 8
+    # data quality from the recording: the analysis warning in plain words
+    assert "may be swapped" in html and "left shin" not in html.split('id="quality"')[0]
+    for key in rd.SOURCES:
+        assert f"id='ref-{key}'" in html
+
+
+def test_day_metrics_match_the_strides_and_the_references(day):
+    _, res = day
+    strides = pd.read_csv(res / "strides.csv")
+    table = rd.day_metrics(strides).set_index("metric")
+    for side in ("left", "right"):
+        part = strides[strides["side"] == side]
+        assert table.loc["peak_dorsiflexion_deg", f"{side}_median"] == pytest.approx(
+            part["peak_dorsiflexion_deg"].median())
+        assert table.loc["cadence_steps_per_min", f"{side}_median"] == pytest.approx(
+            (120 / part["stride_time_s"]).median())
+    # the stiff left side has less than 10° of dorsiflexion: below the reference
+    assert table.loc["peak_dorsiflexion_deg", "left_vs_reference"] == "below"
+    asi = table.loc["sagittal_range_deg", "asymmetry_pct"]
+    left, right = (table.loc["sagittal_range_deg", f"{s}_median"] for s in ("left", "right"))
+    assert asi == pytest.approx(100 * (left - right) / (0.5 * (left + right)))
+    assert asi < -rd.ASYMMETRY_THRESHOLD_PCT
+
+
+def test_hourly_summary_one_row_per_side_and_hour(day):
+    _, res = day
+    strides = pd.read_csv(res / "strides.csv")
+    strides.loc[strides.index[::2], "start_s"] += 3600.0  # spread the strides over two hours
+    hourly = rd.summary_table(strides)
+    assert sorted(zip(hourly["side"], hourly["hour"])) == [("left", 0), ("left", 1), ("right", 0),
+                                                          ("right", 1)]
+    row = hourly[(hourly["side"] == "right") & (hourly["hour"] == 1)].iloc[0]
+    part = strides[(strides["side"] == "right") & (strides["start_s"] >= 3600)]
+    q1, q3 = np.percentile(part["speed_mps"], [25, 75])
+    assert row["median_speed_mps"] == pytest.approx(part["speed_mps"].median())
+    assert row["iqr_speed_mps"] == pytest.approx(q3 - q1)
+    assert row["n_strides"] == len(part)
+
+
+def test_block_bootstrap_flags_a_real_change_and_not_the_same_day():
+    rng = np.random.default_rng(1)
+    # strides come in bouts with their own level: correlated within a block of strides
+    a = np.repeat(rng.normal(10, 1.0, 12), 20) + rng.normal(0, 0.5, 240)
+    same = rd.compare(a, a.copy())
+    assert same["exceeds"] is False and same["ci_low"] < 0 < same["ci_high"]
+    shifted = rd.compare(a, a + 4.0)
+    assert shifted["exceeds"] is True and shifted["difference"] == pytest.approx(4.0)
+    assert rd.compare(a[:15], a[:15])["exceeds"] is None  # fewer than two blocks
+
+
+def test_report_compares_two_sessions(day, tmp_path):
+    _, res_a = day
+    _, res_b = make_results(tmp_path / "b", stiff_side=None, seed=1)
+    out = tmp_path / "cmp.html"
+    r = run("report", res_a, res_b, "--out", out)
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    section = html.split('<section id="comparison">')[1].split("</section>")[0]
+    row = re.search(r"<tr><td>Sagittal range[^<]*</td><td>left</td>(.*?)</tr>", section).group(1)
+    assert "exceeds the day" in row  # the left ankle lost its stiffness between the sessions
+
+
+def test_report_errors_name_the_input(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run("report", tmp_path / "empty", "--out", tmp_path / "r.html")
+    assert r.exit_code == 2 and "strides.csv: missing" in r.output and "Traceback" not in r.output
