@@ -46,3 +46,23 @@ def test_sigkill_loses_at_most_the_last_second(tmp_path):
     r = CliRunner().invoke(cli, ["info", str(out)])
     assert r.exit_code == 0, r.output
     assert "did not close cleanly" in r.output
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path):
+    out = tmp_path / "stopped.mcap"
+    proc = subprocess.Popen([sys.executable, "-m", "imu_logger", "record", "--backend", "virtual",
+                             "--virtual-source", "simple", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 30_000):
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "recorded" in stdout and "left_shin" in stdout
+    rec = read_recording(out)
+    assert not rec.truncated and rec.end is not None

@@ -18,7 +18,7 @@ from imu_logger.cli import cli
 from imu_logger.report.html import SECTIONS
 
 
-def make_results(directory: Path, minutes: float = 4.0, stiff_side: str | None = "left",
+def make_results(directory: Path, minutes: float = 6.0, stiff_side: str | None = "left",
                  seed: int = 0) -> tuple[Path, Path]:
     """A simulated walk recording and a results directory holding its truth tables under the
     analyze file names (strides.csv, bouts.csv, angles.parquet, analysis.json)."""
