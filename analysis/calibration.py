@@ -28,7 +28,11 @@ Checks, reported as :class:`PlacementWarning` naming the placement:
 * shin/foot swapped: a foot is flat and still during a large part of every stance; a shank never is.
   The labels are swapped back when the evidence is clear.
 * left/right swapped: a shin and a foot on the same side swing at the same time; a shin that moves
-  with the other side's foot means the feet (or shins) are exchanged; corrected.
+  with the other side's foot means the feet (or shins) are exchanged; corrected (needs both feet and a
+  shin, or both shins and a foot). Then each leg's side is read from its push-off roll
+  (:func:`side_evidence`): the foot inverts in push-off, which turns the opposite way about the forward
+  axis on the two sides. When both sides move like the other one, all labels are exchanged left/right;
+  when only one side does, it is reported but not corrected.
 * upside down: the sensor axis closest to the segment's vertical points down (corrected by the
   mounting, reported so the clinician knows).
 * slipping: each walking bout's flexion axis and mean gravity direction, in the sensor frame, are
@@ -38,6 +42,7 @@ Checks, reported as :class:`PlacementWarning` naming the placement:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,6 +76,16 @@ STANCE_GYR_MAX_RADPS = 3.0
 #: fraction of walking a lone sensor is motionless: real feet (ipol_feet) 0.14–0.44, shanks far less
 FOOT_STILL_MIN = 0.05
 SHIN_STILL_MAX = 0.12
+#: a shin belongs to the other side's foot when it correlates with it by this much more (swing envelopes)
+PAIRING_MARGIN = 0.2
+#: side from the push-off roll (see side_evidence): toes-up rate (rad/s) that marks a swing, push-off
+#: window (s), and the evidence needed: strides, fraction agreeing, median roll (deg). On ipol_feet
+#: (real feet, foot only) medians are 4-18°; a simulated foot, which does not roll, gives < 0.1°.
+SWING_PEAK_RADPS = 2.0
+PUSH_OFF_S = 0.2
+SIDE_MIN_STRIDES = 8
+SIDE_AGREE = 0.75
+SIDE_MIN_DEG = 0.5
 #: change of a bout's flexion axis or gravity direction (deg) that counts as the sensor slipping
 SLIP_DEG = 10.0
 #: bouts shorter than this are not used for slip detection (too few strides for a stable axis)
@@ -372,8 +387,21 @@ def _check_shin_foot_swap(sensors: dict[str, _Sensor], warnings: list[PlacementW
     return out
 
 
-def _check_left_right_swap(sensors: dict[str, _Sensor], warnings: list[PlacementWarning]) -> dict[str, _Sensor]:
-    if not all(p in sensors for p in PLACEMENTS):
+def _check_leg_pairing(sensors: dict[str, _Sensor], warnings: list[PlacementWarning]) -> dict[str, _Sensor]:
+    """Shins and feet grouped into legs by when they swing; labels exchanged when a shin swings with the
+    other side's foot.
+
+    Needs both feet and at least one shin (feet exchanged), or both shins and one foot (shins exchanged).
+    Which pair is the mislabelled one cannot be told from timing alone; :func:`_check_sides` then puts the
+    completed legs on the side their motion shows.
+    """
+    feet = [p for p in ("left_foot", "right_foot") if p in sensors]
+    shins = [p for p in ("left_shin", "right_shin") if p in sensors]
+    if len(feet) == 2 and shins:
+        movers, anchors = ("left_foot", "right_foot"), shins
+    elif len(shins) == 2 and feet:
+        movers, anchors = ("left_shin", "right_shin"), feet
+    else:
         return sensors
     t0 = max(s.t[0] for s in sensors.values())
     t1 = min(s.t[-1] for s in sensors.values())
@@ -381,19 +409,114 @@ def _check_left_right_swap(sensors: dict[str, _Sensor], warnings: list[Placement
         return sensors
     grid = np.arange(t0, t1, 0.01)
     env = {p: _swing_envelope(s, grid) for p, s in sensors.items()}
-    same = _correlation(env["left_shin"], env["left_foot"]) + _correlation(env["right_shin"], env["right_foot"])
-    cross = _correlation(env["left_shin"], env["right_foot"]) + _correlation(env["right_shin"], env["left_foot"])
-    if np.isfinite(same) and np.isfinite(cross) and cross > same + 0.4:
+    same, cross = [], []
+    for anchor in anchors:
+        side = anchor.split("_")[0]
+        own = next(m for m in movers if m.startswith(side))
+        other = next(m for m in movers if not m.startswith(side))
+        same.append(_correlation(env[anchor], env[own]))
+        cross.append(_correlation(env[anchor], env[other]))
+    same_r, cross_r = float(np.mean(same)), float(np.mean(cross))
+    if np.isfinite(same_r) and np.isfinite(cross_r) and cross_r > same_r + PAIRING_MARGIN:
         out = dict(sensors)
-        out["left_foot"], out["right_foot"] = sensors["right_foot"], sensors["left_foot"]
-        for p in ("left_foot", "right_foot"):
+        out[movers[0]], out[movers[1]] = sensors[movers[1]], sensors[movers[0]]
+        kind, anchor_kind = movers[0].split("_")[1], anchors[0].split("_")[1]
+        for m in movers:
             warnings.append(PlacementWarning(
-                p, "swapped_left_right",
-                f"this foot sensor swings with the other side's shin (correlation {cross / 2:.2f} against "
-                f"{same / 2:.2f} with its own side): left and right foot sensors are swapped; analysed with "
-                f"the labels exchanged", True))
+                m, "swapped_left_right",
+                f"the {kind} sensors swing with the other side's {anchor_kind} (correlation {cross_r:.2f} against "
+                f"{same_r:.2f} with their own side)", True))
         return out
     return sensors
+
+
+def _toe_offs(gyr_y: np.ndarray, walking: np.ndarray, rate: float) -> np.ndarray:
+    """Toe-off proxies (sample indices) of a foot: the last sample with a toes-down (non-negative)
+    rotation about the left-pointing y axis before each swing's toes-up peak."""
+    from scipy.signal import find_peaks
+
+    peaks, _ = find_peaks(-gyr_y, height=SWING_PEAK_RADPS, distance=int(0.6 * rate))
+    window = int(PUSH_OFF_S * rate)
+    out = []
+    for peak in peaks:
+        if not walking[peak]:
+            continue
+        k, lim = peak, max(0, peak - int(0.4 * rate))
+        while k > lim and gyr_y[k] < 0:
+            k -= 1
+        if k > lim and k >= window:
+            out.append(k)
+    return np.array(out, dtype=int)
+
+
+def side_evidence(foot: SensorCalibration, foot_gyr: np.ndarray, shin: SensorCalibration | None = None,
+                  shin_gyr: np.ndarray | None = None) -> tuple[str | None, str]:
+    """Which side a foot (with its shin, when given) moves like: 'left', 'right' or None, and why.
+
+    Gait physics: in push-off the foot inverts (supinates; the sole turns medially), relative to the
+    ground and to the shank. About the forward x axis of the segment frame (x forward, y left, z up on
+    both sides) inversion is a negative rotation on the left foot and a positive one on the right. The
+    roll over the ``PUSH_OFF_S`` before each toe-off is taken relative to the shin when there is one.
+    ``foot_gyr`` and ``shin_gyr`` are bias-corrected gyroscope samples (n, 3) in the sensor frame.
+    A side is returned when at least ``SIDE_MIN_STRIDES`` strides agree in ``SIDE_AGREE`` of cases and
+    the median roll is at least ``SIDE_MIN_DEG``.
+    """
+    roll_rates = np.einsum("nij,nj->ni", foot.r_segment_sensor(), foot_gyr)
+    roll = roll_rates[:, 0]
+    if shin is not None and shin_gyr is not None:
+        shin_rates = np.einsum("nij,nj->ni", shin.r_segment_sensor(), shin_gyr)
+        roll = roll - np.interp(foot.time_s, shin.time_s, shin_rates[:, 0])
+    toe_offs = _toe_offs(roll_rates[:, 1], foot.walking, foot.rate_hz)
+    w = int(PUSH_OFF_S * foot.rate_hz)
+    push = np.array([np.degrees(roll[k - w:k].sum() / foot.rate_hz) for k in toe_offs])
+    what = "foot relative to the shin" if shin is not None and shin_gyr is not None else "foot"
+    if len(push) < SIDE_MIN_STRIDES:
+        return None, f"only {len(push)} push-offs found"
+    left_like = float(np.mean(push < 0))
+    median = float(np.median(push))
+    why = (f"roll of the {what} in push-off: median {median:+.1f}° about the forward axis, "
+           f"{100 * max(left_like, 1 - left_like):.0f}% of {len(push)} strides")
+    if abs(median) < SIDE_MIN_DEG:
+        return None, why
+    if left_like >= SIDE_AGREE and median < 0:
+        return "left", why
+    if left_like <= 1 - SIDE_AGREE and median > 0:
+        return "right", why
+    return None, why
+
+
+def _check_sides(result: dict[str, SensorCalibration], gyr: dict[str, np.ndarray],
+                 warnings: list[PlacementWarning]) -> tuple[bool, dict[str, tuple[str | None, str]]]:
+    """Warn when a side moves like the other side. Returns whether both sides show it (labels to exchange)
+    and, per side, the side its motion shows (or None) with the evidence."""
+    shown: dict[str, tuple[str | None, str]] = {}
+    for side in ("left", "right"):
+        foot, shin = result.get(f"{side}_foot"), result.get(f"{side}_shin")
+        if foot is None or not foot.walking.any():
+            continue
+        shown[side] = side_evidence(foot, gyr[foot.placement], shin, gyr[shin.placement] if shin else None)
+    wrong = [side for side, (found, _) in shown.items() if found is not None and found != side]
+    right = [side for side, (found, _) in shown.items() if found == side]
+    exchange = len(wrong) == 2
+    for side in wrong:
+        labels = " and ".join(p for p in (f"{side}_shin", f"{side}_foot") if p in result)
+        if exchange:
+            message = f"the sensors labelled {labels} move like the other leg ({shown[side][1]})"
+        elif right:
+            message = (f"the sensors labelled {labels} move like the other leg ({shown[side][1]}), but the "
+                       f"other side's move like their own: check where the sensors were worn")
+        else:
+            message = (f"the sensors labelled {labels} move like the other leg ({shown[side][1]}): check "
+                       f"where they were worn; not corrected, since this pattern varies between people")
+        for p in (f"{side}_shin", f"{side}_foot"):
+            if p in result:
+                warnings.append(PlacementWarning(p, "swapped_left_right", message, exchange))
+    return exchange, shown
+
+
+def _other_side(placement: str) -> str:
+    side, segment = placement.split("_")
+    return f"{'right' if side == 'left' else 'left'}_{segment}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,6 +633,11 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
     ``neutral_interval_s`` [start, end] overrides the automatic neutral (quiet standing) period.
     ``method`` and ``filter_params`` select the orientation filter (analysis.orientation.FILTERS).
     """
+    return _calibrate(samples, neutral_interval_s, method, filter_params, leg_checks=True)
+
+
+def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float, float] | None, method: str,
+               filter_params: dict, leg_checks: bool) -> Calibration:
     unknown = sorted(set(samples) - set(PLACEMENTS))
     if unknown:
         raise UserError(f"unknown placement {', '.join(unknown)}; use {', '.join(PLACEMENTS)}")
@@ -522,7 +650,9 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
             warnings.append(PlacementWarning(p, "no_still", "no still period found: gyroscope bias not "
                                              "removed (the filter's own bias estimate is relied on)", False))
     sensors = _check_shin_foot_swap(sensors, warnings)
-    sensors = _check_left_right_swap(sensors, warnings)
+    if leg_checks:
+        sensors = _check_leg_pairing(sensors, warnings)
+    paired = any(w.kind == "swapped_left_right" for w in warnings)
     for s in sensors.values():
         s.quats = _filter(s, method, filter_params)
 
@@ -589,4 +719,46 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
             result[p] = SensorCalibration(p, s.source, s.t, s.rate, s.segments,
                                           filter_blocks(s.t, s.segments), s.still, s.walking, s.bias,
                                           s.quats, epochs, up, signs[p][1])
-    return Calibration(result, neutral, warnings, method)
+    if not leg_checks:
+        return Calibration(result, neutral, warnings, method)
+    exchange, shown = _check_sides(result, {p: sensors[p].gyr - sensors[p].bias for p in result}, warnings)
+    lone = [p for p in samples if sum(q.split("_")[1] == p.split("_")[1] for q in samples) == 1]
+    if paired and len(samples) == 3 and not exchange:
+        # three sensors and a shin swinging with the other side's foot (or a foot with the other side's
+        # shin): either the pair of two is exchanged (corrected above) or the lone sensor is on the other
+        # side. The leg it forms decides: if that leg moves like the other side, the lone sensor is moved.
+        side = lone[0].split("_")[0]
+        found, why = shown.get(side, (None, ""))
+        if found is not None and found != side:
+            moved = _other_side(lone[0])
+            relabelled = {p: df for p, df in samples.items() if p != lone[0]}
+            relabelled[moved] = samples[lone[0]]
+            cal = _calibrate(relabelled, neutral_interval_s, method, filter_params, leg_checks=False)
+            cal.sensors[moved] = dataclasses.replace(cal.sensors[moved], source=lone[0])
+            partner = "foot" if lone[0].endswith("shin") else "shin"
+            cal.warnings.append(PlacementWarning(
+                moved, "swapped_left_right",
+                f"the sensor recorded as {lone[0]} was worn on the {moved.replace('_', ' ')}: it swings with the "
+                f"{found} {partner}, and that leg moves like a {found} leg ({why}); analysed as {moved}", True))
+            return cal
+    if exchange:
+        result = {_other_side(p): dataclasses.replace(c, placement=_other_side(p)) for p, c in result.items()}
+        neutral = {("right" if side == "left" else "left"): v for side, v in neutral.items()}
+        warnings = [w if w.kind == "swapped_left_right" else dataclasses.replace(w, placement=_other_side(w.placement))
+                    for w in warnings]
+    return Calibration(result, neutral, _net_relabelling(result, warnings), method)
+
+
+def _net_relabelling(result: dict[str, SensorCalibration], warnings: list[PlacementWarning]) -> list[PlacementWarning]:
+    """One warning per relabelled sensor, recorded label to analysed placement, with the evidence of every
+    left/right correction (the pairing and side checks can each exchange labels; only the net change matters)."""
+    corrected = [w for w in warnings if w.kind == "swapped_left_right" and w.corrected]
+    if not corrected:
+        return warnings
+    evidence = "; ".join(dict.fromkeys(w.message for w in corrected))
+    kept = [w for w in warnings if w not in corrected]
+    for p, c in result.items():
+        if c.source != p and c.source.split("_")[1] == p.split("_")[1]:
+            kept.append(PlacementWarning(p, "swapped_left_right", f"the sensor recorded as {c.source} was worn on "
+                                         f"the {p.replace('_', ' ')}; analysed as {p}. Evidence: {evidence}", True))
+    return kept

@@ -44,7 +44,8 @@ def swing_rotations(samples: dict[str, pd.DataFrame], meta: dict, method: str) -
     cal = calibrate(samples, method=method)
     rows = []
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
-        s = cal.sensors[f"{side}_foot"]
+        # by the recorded label: the annotations follow the files even where calibration relabels them
+        s = next(c for c in cal.sensors.values() if c.source == f"{side}_foot")
         gyr = samples[f"{side}_foot"][list(col.GYR)].to_numpy(float) - s.gyr_bias_radps
         y = s.mountings[0].r_segment_sensor[1]
         u0, u1 = meta["UTurnBoundaries"]
@@ -83,11 +84,36 @@ def ipol_report(method: str) -> None:
     outbound = df[df.before_turn].groupby(["trial", "side"]).expected.mean()
     print(f"  sensors whose axis sign agrees with most of their swings: {(per_sensor > 0.5).sum()} / "
           f"{len(per_sensor)} (all swings), {(outbound > 0.5).sum()} / {len(outbound)} (outbound swings)")
+    side_report(trials)
     worst = per_sensor.sort_values().head(5)
     print("  lowest per-sensor agreement, all swings / outbound swings (one axis per sensor and trial, so a "
           "drop after the U-turn means the annotations are shifted against the signal there):")
     for (trial, side), frac in worst.items():
         print(f"    {trial} {side}: {100 * frac:.0f} % / {100 * outbound[(trial, side)]:.0f} %")
+
+
+def side_report(trials: list[str]) -> None:
+    """Side shown by each real foot alone (push-off roll, analysis.calibration.side_evidence), and what
+    calibration does with both feet of a trial (the labels of the files are the truth)."""
+    from analysis.calibration import side_evidence
+
+    found, relabelled = [], []
+    for name in trials:
+        samples = {"left_foot": load_ipol(IPOL / f"{name}_lf.txt"), "right_foot": load_ipol(IPOL / f"{name}_rf.txt")}
+        for placement, df in samples.items():
+            s = calibrate({placement: df}).sensors[placement]
+            side, _ = side_evidence(s, df[list(col.GYR)].to_numpy(float) - s.gyr_bias_radps)
+            found.append((name, placement.split("_")[0], side))
+        if any(c.source != p for p, c in calibrate(samples).sensors.items()):
+            relabelled.append(name)
+    n = len(found)
+    right = sum(f == s for _, s, f in found)
+    wrong = [f"{t} {s}" for t, s, f in found if f is not None and f != s]
+    undecided = sum(f is None for *_, f in found)
+    print(f"  side of each foot alone from its push-off roll: right {right} / {n} = {100 * right / n:.1f} %, "
+          f"undecided {undecided}, wrong {len(wrong)} ({', '.join(wrong) or 'none'})")
+    print(f"  both feet of a trial: relabelled left/right in {len(relabelled)} / {len(trials)} trials "
+          f"({', '.join(relabelled) or 'none'})")
 
 
 def walking_mask(time_s: np.ndarray, bouts: pd.DataFrame) -> np.ndarray:
@@ -98,12 +124,14 @@ def walking_mask(time_s: np.ndarray, bouts: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """RMS error per side and angle during walking, and per-stride peak dorsiflexion errors."""
+def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """RMS error per side and angle during walking, per-stride peak dorsiflexion errors and each stride's
+    kind ('walking', 'spot turn', 'peak in a data gap')."""
     t = table[col.TIME].to_numpy()
     walk = walking_mask(t, sim.truth_bouts)
     rms: dict[str, float] = {}
     peaks: dict[str, np.ndarray] = {}
+    kinds: dict[str, np.ndarray] = {}
     for side in ("left", "right"):
         for angle in ("dorsiflexion_deg", "eversion_deg", "internal_rotation_deg"):
             name = f"{side}_{angle}"
@@ -116,13 +144,19 @@ def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np
         if name in table:
             strides = sim.truth_strides[sim.truth_strides.side == side]
             est = table[name].to_numpy()
-            errs = []
+            truth = np.interp(t, sim.truth_angles[col.TIME], sim.truth_angles[name])
+            errs, labels = [], []
             for st in strides.itertuples():
                 stance = (t >= st.start_s) & (t <= st.toe_off_s) & np.isfinite(est)
                 if stance.sum() > 10:
                     errs.append(est[stance].max() - st.peak_dorsiflexion_deg)
+                    # the truth's peak falls in lost samples: no estimate can see it
+                    missed = st.peak_dorsiflexion_deg - truth[stance].max() > 0.2
+                    labels.append("peak in a data gap" if missed else "spot turn" if st.quality == "spot_turn"
+                                  else "walking")
             peaks[side] = np.array(errs)
-    return rms, peaks
+            kinds[side] = np.array(labels)
+    return rms, peaks, kinds
 
 
 def _dist(values: np.ndarray) -> str:
@@ -137,7 +171,7 @@ def sim_report(method: str, seeds: int) -> None:
     print(f"\nsimulator: random mounting, noise, bias and drift, dropped samples; filter {method}")
     for kind, minutes in (("walk", 5.0), ("day", 20.0)):
         rms_all: dict[str, list[float]] = {"dorsiflexion": [], "eversion": [], "internal_rotation": []}
-        peak_all = []
+        peak_all, kind_all = [], []
         for seed in range(seeds):
             sim = simulate(SimConfig(minutes=minutes, seed=seed, mounting="random", scenario=Scenario(kind=kind)))
             if not (sim.truth_bouts.activity == "walking").any():
@@ -145,11 +179,12 @@ def sim_report(method: str, seeds: int) -> None:
                 continue
             cal = calibrate(sim.signals, method=method)
             table = angle_table(sim.signals, calibration=cal)
-            rms, peaks = sim_errors(sim, table)
+            rms, peaks, stride_kinds = sim_errors(sim, table)
             kinds = sorted({w.kind for w in cal.warnings} - {"upside_down", "neutral_not_standing"})
             for name, value in rms.items():
                 rms_all[name.split("_", 1)[1].removesuffix("_deg")].append(value)
             peak_all += [p for v in peaks.values() for p in v]
+            kind_all += [k for v in stride_kinds.values() for k in v]
             print(f"  {kind} seed {seed}: RMS dorsiflexion L {rms['left_dorsiflexion_deg']:.2f} "
                   f"R {rms['right_dorsiflexion_deg']:.2f}, eversion L {rms['left_eversion_deg']:.2f} "
                   f"R {rms['right_eversion_deg']:.2f} deg; peak dorsiflexion |error| "
@@ -158,6 +193,10 @@ def sim_report(method: str, seeds: int) -> None:
         for name, values in rms_all.items():
             print(f"    RMS {name:<18} {_dist(np.array(values))}")
         print(f"    peak dorsiflexion per stride, |error| over {len(peak_all)} strides: {_dist(np.array(peak_all))}")
+        peak_arr, kind_arr = np.array(peak_all), np.array(kind_all)
+        for k in ("walking", "spot turn", "peak in a data gap"):
+            if (kind_arr == k).any():
+                print(f"      {k:<20} {(kind_arr == k).sum():>5} strides: {_dist(peak_arr[kind_arr == k])}")
 
 
 def main() -> None:

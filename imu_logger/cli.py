@@ -248,30 +248,11 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
     click.echo(f"wrote {out_path} and the truth tables in {truth_dir}")
 
 
-@cli.command()
-@click.option("--duration", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
-              help="Seconds to record from the virtual sensors.")
-@click.option("--out", type=click.Path(dir_okay=False), default="recordings/demo.mcap",
-              show_default=True)
-def demo(duration: float, out: str) -> None:
-    """Record four virtual sensors (no hardware) through bleak and Bumble, then show the recording."""
-    from imu_logger.config import RecordConfig
-    from imu_logger.inventory import describe, inventory
-    from imu_logger.recording.reader import read_recording
-    from imu_logger.recording_job import record_session
-    from imu_logger.samples import decode_recording
-
-    click.echo(f"recording {duration:g} s from four virtual sensors ...")
-    click.echo(record_session(RecordConfig(duration_s=duration), Path(out), "virtual",
-                              status=_status_printer()))
-    rec = read_recording(out)
-    click.echo(describe(rec, inventory(rec, decode_recording(rec))))
-
-
 def _register_commands() -> None:
     """Commands kept in imu_logger/commands/, one module each."""
-    from imu_logger.commands import analyze, k2w, report
+    from imu_logger.commands import analyze, demo, k2w, report
     cli.add_command(analyze.analyze)
+    cli.add_command(demo.demo)
     cli.add_command(report.report)
     cli.add_command(k2w.k2w)
 

@@ -83,3 +83,22 @@ def test_gaps_are_marked_and_not_interpolated() -> None:
     assert table.loc[in_gap, "left_foot_pitch_deg"].isna().all()
     assert not table.loc[~in_gap, "left_gap"].any()
     assert np.allclose(np.diff(table.time_s), 0.01)
+
+
+@pytest.mark.parametrize("trial", ["3-2", "5-1"])
+def test_each_real_foot_alone_shows_its_side_and_exchanged_files_are_corrected(trial: str) -> None:
+    from analysis.calibration import side_evidence
+
+    samples = {"left_foot": load(trial, "lf"), "right_foot": load(trial, "rf")}
+    for placement in samples:
+        cal = calibrate({placement: samples[placement]})
+        sensor = cal.sensors[placement]
+        found, why = side_evidence(sensor, samples[placement][list(col.GYR)].to_numpy() - sensor.gyr_bias_radps)
+        assert found == placement.split("_")[0], why
+        assert not any(w.kind == "swapped_left_right" for w in cal.warnings)
+    exchanged = calibrate({"left_foot": samples["right_foot"], "right_foot": samples["left_foot"]})
+    assert exchanged.sensors["left_foot"].source == "right_foot"
+    assert all(w.corrected for w in exchanged.warnings if w.kind == "swapped_left_right")
+    alone = calibrate({"left_foot": samples["right_foot"]})
+    [w] = [w for w in alone.warnings if w.kind == "swapped_left_right"]
+    assert not w.corrected and alone.sensors["left_foot"].source == "left_foot"

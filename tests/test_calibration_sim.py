@@ -110,3 +110,42 @@ def test_slipping_sensor_is_detected_and_mounting_re_estimated(random_sim) -> No
     assert rotation_deg(epochs[1].r_segment_sensor, truth_after) < 5.0
     assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "left", after_s=slip_at) < 2.0
     assert not any(w.kind == "slipping" for w in calibrate(random_sim.signals).warnings)
+
+
+def other_side(placement: str) -> str:
+    side, segment = placement.split("_")
+    return f"{'right' if side == 'left' else 'left'}_{segment}"
+
+
+@pytest.mark.parametrize("swap", ["whole_sides", "shins"])
+def test_left_right_swaps_of_whole_legs_or_shins_are_corrected(random_sim, swap: str) -> None:
+    moved = ("left_shin", "left_foot", "right_shin", "right_foot") if swap == "whole_sides" else ("left_shin", "right_shin")
+    samples = {(other_side(p) if p in moved else p): df for p, df in random_sim.signals.items()}
+    cal = calibrate(samples)
+    for placement, sensor in cal.sensors.items():
+        assert sensor.source == (other_side(placement) if placement in moved else placement), placement
+    swaps = [w for w in cal.warnings if w.kind == "swapped_left_right"]
+    assert {w.placement for w in swaps} == set(moved) and all(w.corrected for w in swaps)
+    assert "push-off" in swaps[0].message
+    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "right") < 2.0
+
+
+def test_lone_shin_on_the_wrong_side_is_moved_not_the_feet(random_sim) -> None:
+    samples = {"left_shin": random_sim.signals["right_shin"], "left_foot": random_sim.signals["left_foot"],
+               "right_foot": random_sim.signals["right_foot"]}
+    cal = calibrate(samples)
+    assert {p: s.source for p, s in cal.sensors.items()} == {
+        "right_shin": "left_shin", "left_foot": "left_foot", "right_foot": "right_foot"}
+    [w] = [w for w in cal.warnings if w.kind == "swapped_left_right"]
+    assert w.placement == "right_shin" and w.corrected
+
+
+def test_one_leg_labelled_as_the_other_side_is_reported_not_corrected(random_sim) -> None:
+    samples = {"right_shin": random_sim.signals["left_shin"], "right_foot": random_sim.signals["left_foot"]}
+    cal = calibrate(samples)
+    swaps = [w for w in cal.warnings if w.kind == "swapped_left_right"]
+    assert {w.placement for w in swaps} == {"right_shin", "right_foot"}
+    assert not any(w.corrected for w in swaps) and "other leg" in swaps[0].message
+    assert set(cal.sensors) == {"right_shin", "right_foot"}
+    correct = calibrate({p: random_sim.signals[p] for p in ("left_shin", "left_foot")})
+    assert not any(w.kind == "swapped_left_right" for w in correct.warnings)

@@ -88,9 +88,10 @@ def _verdict(res: Results, day: pd.DataFrame) -> str:
     for _, r in day.iterrows():
         for s in rd.SIDES:
             v = r[f"{s}_vs_reference"]
-            if v in ("below", "above"):
+            ref = rd.REFERENCES.get(r["metric"])
+            if v in ("below", "above") and ref is not None:
                 flags.append(f"{s} {r['label'].lower()} {_num(r[f'{s}_median'], _digits(r['unit']))} "
-                             f"{r['unit']} ({v} the healthy range)")
+                             f"{r['unit']} (healthy: {ref.text})")
     parts = [f'<div class="{cls}" id="stiff-callout">{escape(stiff.text)}</div>',
              f"<p>Walking {_hours(act['walking'])}, standing {_hours(act['standing'])}, sitting or "
              f"lying {_hours(act['sitting_lying'])}; {n['left']} left and {n['right']} right strides "
@@ -321,7 +322,7 @@ def _quality(res: Results) -> str:
     else:
         parts.append("<p>The recording behind these results is not available: sensor inventory "
                      "(gaps, reconnects, battery) cannot be shown.</p>")
-    messages = [str(m) for key in ("warnings", "calibration") for m in _as_list(res.analysis.get(key))]
+    messages = [str(m) for key in ("warnings", "calibration_messages", "calibration") for m in _as_list(res.analysis.get(key))]
     messages += [str(e.get("message", "")) for e in res.events if e.get("kind") == "warning"]
     if messages:
         parts.append("<p>Warnings from recording and analysis (for example a swapped or slipping "

@@ -118,7 +118,8 @@ class Chart:
             axes.append(f'<text transform="translate(14,{(t + h - b) / 2:.0f}) rotate(-90)" '
                         f'font-size="12" text-anchor="middle">{escape(self.ylabel)}</text>')
         if self.title:
-            axes.append(f'<text x="{l}" y="{t - 10}" font-size="13" font-weight="bold">{escape(self.title)}</text>')
+            axes.append(f'<text x="{l}" y="{t - 10}" font-size="{13 if len(self.title) * 7 < w - l else 10}" '
+                        f'font-weight="bold">{escape(self.title)}</text>')
         lx = w - r - 6
         for i, (colour, name) in enumerate(reversed(list(legend))):
             tw = 8 + 7 * len(name)
