@@ -19,11 +19,11 @@ from . import kernels
 
 FILTERS: tuple[str, ...] = ("vqf", "madgwick", "mahony", "ekf", "complementary")
 #: filter used when none is named. Measured with benchmarks/bench_angles.py (simulated walking, random
-#: mounting, noise, bias, dropped samples; 2 seeds x 5 min + 2 x 20 min day): RMS dorsiflexion error
-#: median / max over sides and seeds: vqf 0.4 / 0.6°, ekf 2.2 / 2.4°, mahony 2.5 / 2.9°, madgwick
-#: 3.4-4.8 / 9.8°, complementary 13-28 / 50°; worst per-stride peak dorsiflexion error: vqf 1.4°,
-#: ekf 4.1°, mahony 6.6°, madgwick 11°. VQF's rest and motion bias estimation and its offline
-#: (forward-backward) smoothing make the difference; the ahrs filters stay for comparison and speed.
+#: mounting, noise, bias, dropped samples; 5-min walks, RMS dorsiflexion error median / max over sides and
+#: seeds; worst per-stride peak dorsiflexion error): vqf 0.42 / 0.47°, 1.1°; ekf 2.2 / 2.4°, 3.1°;
+#: mahony 2.8 / 3.2°, 6.6°; madgwick 2.5 / 9.9°, 11°; complementary 37 / 50°, 169°. VQF's rest and
+#: motion bias estimation and its offline (forward-backward) smoothing make the difference; the ahrs
+#: filters stay for comparison and speed. Full table: docs/orientation.md.
 DEFAULT_FILTER = "vqf"
 
 #: parameters each filter accepts, with their defaults (the ahrs 0.4 defaults; names as in ahrs)
