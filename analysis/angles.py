@@ -15,27 +15,41 @@ Each sensor's filter has its own arbitrary heading. The foot's heading is brough
 the heading difference of their flexion axes, smoothed over ``HEADING_WINDOW_S`` within each stretch
 where both filters run unbroken (so slow relative drift of the two filters about the vertical, and the
 new heading after a filter restart, are removed, while the within-stride rotation is kept).
+
+Whole days are handled as quaternions with compiled kernels (analysis.orientation.quaternion), one side
+at a time, without (n, 3, 3) matrices.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.transform import Rotation, Slerp
+from scipy.spatial.transform import Rotation
 
 from imu_logger.errors import UserError
 
 from . import columns as col
 from .calibration import Calibration, SensorCalibration, calibrate
-from .conventions import ankle_angles, foot_ground_angles, shin_inclination
 from .orientation import DEFAULT_FILTER
+from .orientation import quaternion as quat
 
 #: window (s) of the moving median of the shin-foot heading difference; None keeps the neutral one
 HEADING_WINDOW_S: float | None = 30.0
+#: the moving median runs on every k-th sample so that its window holds about this many samples (the
+#: heading difference changes over tens of seconds; a 3000-sample median over a day took ~14 s)
+HEADING_MEDIAN_SAMPLES = 301
+#: grid times this close (s) to a sample take the sample itself
+GRID_TOL_S = 1e-9
+#: angle columns of one side, in table order (``{side}_`` prefix)
+SIDE_COLUMNS = ("dorsiflexion_deg", "eversion_deg", "internal_rotation_deg", "foot_pitch_deg",
+                "foot_roll_deg", "shin_inclination_deg", "gap")
 
 
 def _time_grid(cal: Calibration) -> np.ndarray:
-    """Common time base: the sensors' own if they share one without gaps, else a regular grid at the highest rate."""
+    """Common time base: the sensors' own if they share one without gaps, else a regular grid at the highest
+    rate; empty when no sensor was calibrated."""
+    if not cal.sensors:
+        return np.zeros(0)
     times = [s.time_s for s in cal.sensors.values()]
     if all(len(s.segments) == 1 and np.array_equal(s.time_s, times[0]) for s in cal.sensors.values()):
         return times[0]
@@ -46,26 +60,12 @@ def _time_grid(cal: Calibration) -> np.ndarray:
 
 
 def _on_grid(s: SensorCalibration, grid: np.ndarray) -> np.ndarray:
-    """Segment-to-world matrices (m, 3, 3) at grid times: slerp inside contiguous segments, NaN elsewhere."""
-    mats = s.segment_matrices()
-    if len(grid) == len(s.time_s) and np.array_equal(grid, s.time_s):
-        return mats
-    out = np.full((len(grid), 3, 3), np.nan)
-    tol = 1e-9
-    for a, b in s.segments:
-        ok = np.isfinite(mats[a:b]).all(axis=(1, 2))
-        if b - a < 2 or not ok.all():
-            continue
-        inside = (grid >= s.time_s[a] - tol) & (grid <= s.time_s[b - 1] + tol)
-        if inside.any():
-            tq = np.clip(grid[inside], s.time_s[a], s.time_s[b - 1])
-            out[inside] = Slerp(s.time_s[a:b], Rotation.from_matrix(mats[a:b]))(tq).as_matrix()
-    return out
-
-
-def _heading(r: np.ndarray) -> np.ndarray:
-    """Heading (rad) of the segment's medio-lateral (y) axis in the world's horizontal plane."""
-    return np.arctan2(r[:, 1, 1], r[:, 0, 1])
+    """Segment-to-world quaternions (m, 4) at grid times: slerp inside contiguous segments, NaN elsewhere."""
+    joined = np.ones(len(s.time_s), dtype=bool)
+    joined[[b - 1 for _, b in s.segments]] = False
+    epochs = np.array([quat.from_matrix(m.r_segment_sensor.T[None])[0] for m in s.mountings])
+    q = np.ascontiguousarray(s.quaternions, dtype=float)
+    return quat.on_grid(s.time_s, q, joined, s.epoch_index().astype(np.int64), epochs, grid, GRID_TOL_S)
 
 
 def _block_index(s: SensorCalibration, grid: np.ndarray) -> np.ndarray:
@@ -74,37 +74,54 @@ def _block_index(s: SensorCalibration, grid: np.ndarray) -> np.ndarray:
     return np.searchsorted(starts, grid, side="right")
 
 
-def _align_heading(r_shin: np.ndarray, r_foot: np.ndarray, blocks: np.ndarray,
-                   grid: np.ndarray, window_s: float | None) -> np.ndarray:
-    """Foot matrices rotated about the world vertical so their heading follows the shin's.
+def _moving_median(d: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving median over ``window`` samples, on every k-th sample and interpolated back."""
+    k = max(1, window // HEADING_MEDIAN_SAMPLES)
+    sub = pd.Series(d[::k]).rolling(max(3, int(round(window / k))), center=True, min_periods=1).median()
+    return np.interp(np.arange(len(d)), np.arange(0, len(d), k), sub.to_numpy())
+
+
+def _heading_turn(q_shin: np.ndarray, q_foot: np.ndarray, blocks: np.ndarray, grid: np.ndarray,
+                  window_s: float | None) -> np.ndarray:
+    """Rotation (rad, about the world vertical) that brings the foot's heading onto the shin's.
 
     The heading difference of the two flexion axes is smoothed (moving median over ``window_s``, or
     the median of the whole block when None) within each stretch where both filters run unbroken.
     """
-    diff = _heading(r_foot) - _heading(r_shin)
-    correction = np.full(len(grid), np.nan)
+    diff = quat.heading_of_y(q_foot) - quat.heading_of_y(q_shin)
+    turn = np.full(len(grid), np.nan)
     step = np.median(np.diff(grid)) if len(grid) > 1 else 1.0
-    for block in np.unique(blocks):
-        idx = np.flatnonzero((blocks == block) & np.isfinite(diff))
+    finite = np.isfinite(diff)
+    edges = np.concatenate([[0], np.flatnonzero(np.diff(blocks)) + 1, [len(grid)]])  # blocks never decrease
+    for a, b in zip(edges[:-1], edges[1:]):
+        idx = a + np.flatnonzero(finite[a:b])
         if len(idx) == 0:
             continue
         d = np.unwrap(diff[idx])
         if window_s is None:
-            correction[idx] = np.median(d)
+            turn[idx] = np.median(d)
         else:
-            w = max(3, int(round(window_s / step)))
-            correction[idx] = pd.Series(d).rolling(w, center=True, min_periods=1).median().to_numpy()
-    c, s = np.cos(-correction), np.sin(-correction)
-    rz = np.zeros((len(grid), 3, 3))
-    rz[:, 0, 0], rz[:, 0, 1], rz[:, 1, 0], rz[:, 1, 1], rz[:, 2, 2] = c, -s, s, c, 1.0
-    return np.einsum("nij,njk->nik", rz, r_foot)
+            turn[idx] = _moving_median(d, max(3, int(round(window_s / step))))
+    return turn
 
 
-def _mean_rotation(r: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(r).all(axis=(1, 2))
+def _neutral_quaternion(q_shin: np.ndarray, q_foot: np.ndarray, turn: np.ndarray) -> np.ndarray:
+    """Mean foot-relative-to-shin rotation (4,) of the given (neutral) samples, heading matched."""
+    ok = np.isfinite(q_shin).all(axis=1) & np.isfinite(q_foot).all(axis=1) & np.isfinite(turn)
     if not ok.any():
         raise UserError("the neutral period has no valid orientation")
-    return Rotation.from_matrix(r[ok]).mean().as_matrix()
+    half = -0.5 * turn[ok]
+    q_turn = np.column_stack([np.cos(half), np.zeros_like(half), np.zeros_like(half), np.sin(half)])
+    rel = quat.multiply(quat.conjugate(q_shin[ok]), quat.multiply(q_turn, q_foot[ok]))
+    return Rotation.from_quat(rel[:, [1, 2, 3, 0]]).mean().as_quat()[[3, 0, 1, 2]]
+
+
+def _empty_table(cal: Calibration) -> pd.DataFrame:
+    table: dict[str, np.ndarray] = {col.TIME: np.zeros(0)}
+    for side in cal.neutral_s:
+        for name in SIDE_COLUMNS:
+            table[f"{side}_{name}"] = np.zeros(0, dtype=bool if name == "gap" else float)
+    return pd.DataFrame(table)
 
 
 def angle_table(samples: dict[str, pd.DataFrame], calibration: Calibration | None = None, *,
@@ -121,43 +138,41 @@ def angle_table(samples: dict[str, pd.DataFrame], calibration: Calibration | Non
 
 
 def angles_from_calibration(cal: Calibration, heading_window_s: float | None = HEADING_WINDOW_S) -> pd.DataFrame:
-    """Angle table (see module docstring) from an existing calibration."""
+    """Angle table (see module docstring) from an existing calibration; empty (with the columns of the
+    calibrated sides) when no sensor could be calibrated."""
     grid = _time_grid(cal)
+    if len(grid) == 0:
+        return _empty_table(cal)
     table: dict[str, np.ndarray] = {col.TIME: grid}
     for side in ("left", "right"):
         shin, foot = cal.sensors.get(f"{side}_shin"), cal.sensors.get(f"{side}_foot")
         if shin is None and foot is None:
             continue
-        neutral = cal.neutral_s[side]
-        in_neutral = (grid >= neutral[0]) & (grid <= neutral[1])
-        gap = np.zeros(len(grid), dtype=bool)
-        r_shin = _on_grid(shin, grid) if shin is not None else None
-        r_foot = _on_grid(foot, grid) if foot is not None else None
-        if r_shin is not None and r_foot is not None:
+        sign = 1.0 if side == "left" else -1.0  # analysis.conventions.side_sign
+        q_shin = _on_grid(shin, grid) if shin is not None else None
+        q_foot = _on_grid(foot, grid) if foot is not None else None
+        valid = np.ones(len(grid), dtype=bool)
+        for q in (q_shin, q_foot):
+            if q is not None:
+                valid &= np.isfinite(q).all(axis=1)
+        if q_shin is not None and q_foot is not None:
             blocks = _block_index(shin, grid) * (len(foot.blocks) + 1) + _block_index(foot, grid)
-            r_foot = _align_heading(r_shin, r_foot, blocks, grid, heading_window_s)
-        for r in (r_shin, r_foot):
-            if r is not None:
-                gap |= ~np.isfinite(r).all(axis=(1, 2))
-        valid = ~gap
-        if r_shin is not None and r_foot is not None:
-            rel = np.einsum("nji,njk->nik", r_shin[in_neutral & valid], r_foot[in_neutral & valid])
-            r_neutral = _mean_rotation(rel)
-            angles = np.full((len(grid), 3), np.nan)
-            angles[valid] = ankle_angles(r_shin[valid], r_foot[valid], side, r_neutral)
+            turn = _heading_turn(q_shin, q_foot, blocks, grid, heading_window_s)
+            neutral = cal.neutral_s[side]
+            in_neutral = (grid >= neutral[0]) & (grid <= neutral[1]) & valid
+            q_neutral = _neutral_quaternion(q_shin[in_neutral], q_foot[in_neutral], turn[in_neutral])
+            angles = quat.ankle_angles_deg(q_shin, q_foot, turn, q_neutral, sign)
+            angles[~valid] = np.nan
             table[f"{side}_dorsiflexion_deg"] = angles[:, 0]
             table[f"{side}_eversion_deg"] = angles[:, 1]
             table[f"{side}_internal_rotation_deg"] = angles[:, 2]
-        if r_foot is not None:
-            foot_angles = np.full((len(grid), 2), np.nan)
-            ok = np.isfinite(r_foot).all(axis=(1, 2))
-            foot_angles[ok] = foot_ground_angles(r_foot[ok], side)
-            table[f"{side}_foot_pitch_deg"] = foot_angles[:, 0]
-            table[f"{side}_foot_roll_deg"] = foot_angles[:, 1]
-        if r_shin is not None:
-            incl = np.full(len(grid), np.nan)
-            ok = np.isfinite(r_shin).all(axis=(1, 2))
-            incl[ok] = shin_inclination(r_shin[ok])
-            table[f"{side}_shin_inclination_deg"] = incl
-        table[f"{side}_gap"] = gap
+            del angles, turn
+        if q_foot is not None:
+            tilt = quat.tilt_deg(q_foot)  # heading-free, so the unmatched foot gives the same
+            table[f"{side}_foot_pitch_deg"] = -tilt[:, 0]
+            table[f"{side}_foot_roll_deg"] = sign * tilt[:, 1]
+        if q_shin is not None:
+            table[f"{side}_shin_inclination_deg"] = quat.tilt_deg(q_shin)[:, 0]
+        table[f"{side}_gap"] = ~valid
+        del q_shin, q_foot
     return pd.DataFrame(table)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from imu_logger.errors import UserError
 
@@ -123,17 +124,35 @@ class SensorCalibration:
     blocks: list[tuple[int, int]]  # ranges filtered in one run (short gaps bridged): heading continuous
     still: np.ndarray  # (n,) bool
     walking: np.ndarray  # (n,) bool
-    gyr_bias_radps: np.ndarray  # (n, 3)
+    bias_knots_s: np.ndarray  # (k,) times of the still-period bias estimates (empty: no still period)
+    bias_knots_radps: np.ndarray  # (k, 3) gyroscope bias at those times
     quaternions: np.ndarray  # (n, 4) sensor-to-world, scalar first, NaN in segments too short to filter
     mountings: list[MountingEpoch]
     upside_down: bool
     flexion_axis_sign_evidence: str  # how the sign of y was decided
 
+    @property
+    def gyr_bias_radps(self) -> np.ndarray:
+        """Gyroscope bias (n, 3) rad/s at every sample (linear between the knots, constant outside)."""
+        return bias_at(self.time_s, self.bias_knots_s, self.bias_knots_radps)
+
+    def epoch_index(self) -> np.ndarray:
+        """Index (n,) of the mounting epoch in force at each sample."""
+        starts = np.array([m.start_s for m in self.mountings])
+        return np.clip(np.searchsorted(starts, self.time_s, side="right") - 1, 0, None)
+
+    def to_segment(self, v: np.ndarray) -> np.ndarray:
+        """Sensor-frame vectors (n, 3) at every sample expressed in the segment frame (epoch by epoch)."""
+        starts = np.searchsorted(self.time_s, [m.start_s for m in self.mountings[1:]], side="left")
+        edges = np.concatenate([[0], starts, [len(self.time_s)]])
+        out = np.empty(np.shape(v))
+        for m, a, b in zip(self.mountings, edges[:-1], edges[1:]):
+            out[a:b] = v[a:b] @ m.r_segment_sensor.T
+        return out
+
     def r_segment_sensor(self) -> np.ndarray:
         """Mounting rotation (n, 3, 3) for every sample (piecewise constant over mounting epochs)."""
-        starts = np.array([m.start_s for m in self.mountings])
-        idx = np.clip(np.searchsorted(starts, self.time_s, side="right") - 1, 0, None)
-        return np.stack([m.r_segment_sensor for m in self.mountings])[idx]
+        return np.stack([m.r_segment_sensor for m in self.mountings])[self.epoch_index()]
 
     def segment_matrices(self) -> np.ndarray:
         """Segment-to-world rotation matrices (n, 3, 3), heading arbitrary per sensor."""
@@ -165,13 +184,50 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
-def _moving(values: np.ndarray, window: int, segments: list[tuple[int, int]], how: str) -> np.ndarray:
-    """Centred moving mean or std of (n, k) values within each contiguous segment."""
-    out = np.full(values.shape, np.nan)
-    for a, b in segments:
-        frame = pd.DataFrame(values[a:b]).rolling(window, center=True, min_periods=max(2, window // 2))
-        out[a:b] = (frame.std() if how == "std" else frame.mean()).to_numpy()
+@njit(cache=True)
+def _window_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, window: int, min_count: int,
+                  std: bool) -> np.ndarray:
+    """Centred moving mean or sample std of (n, k) values within each [start, stop) range, NaN where the
+    window holds fewer than ``min_count`` samples (the window of sample i is [i - w//2, i - w//2 + w))."""
+    n, m = values.shape
+    out = np.full((n, m), np.nan)
+    before = window // 2
+    for r in range(starts.shape[0]):
+        a, b = starts[r], stops[r]
+        for k in range(m):
+            ref = values[a, k]  # sums of deviations from one sample keep the variance exact enough
+            s1 = 0.0
+            s2 = 0.0
+            lo, hi = a, a  # samples [lo, hi) are in the running sums
+            for i in range(a, b):
+                want_lo, want_hi = max(a, i - before), min(b, i - before + window)
+                while hi < want_hi:
+                    d = values[hi, k] - ref
+                    s1 += d
+                    s2 += d * d
+                    hi += 1
+                while lo < want_lo:
+                    d = values[lo, k] - ref
+                    s1 -= d
+                    s2 -= d * d
+                    lo += 1
+                c = hi - lo
+                if c >= min_count:
+                    mean = s1 / c
+                    if std:
+                        out[i, k] = np.sqrt(max(0.0, (s2 - s1 * mean) / (c - 1)))
+                    else:
+                        out[i, k] = ref + mean
     return out
+
+
+def _moving(values: np.ndarray, window: int, segments: list[tuple[int, int]], how: str) -> np.ndarray:
+    """Centred moving mean or std of (n, k) values within each contiguous segment (as pandas' centred
+    rolling window with ``min_periods = max(2, window // 2)``)."""
+    starts = np.array([a for a, _ in segments], dtype=np.int64)
+    stops = np.array([b for _, b in segments], dtype=np.int64)
+    return _window_stats(np.ascontiguousarray(values, dtype=float), starts, stops, window,
+                         max(2, window // 2), how == "std")
 
 
 def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
@@ -200,14 +256,24 @@ def detect_walking(gyr: np.ndarray, rate_hz: float, segments: list[tuple[int, in
     return _drop_short(np.nan_to_num(rms) > WALK_GYR_RMS_RADPS, int(MIN_WALK_S * rate_hz))
 
 
+def bias_knots(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times (k,) and gyroscope bias (k, 3) rad/s: the median of each still period, at its middle."""
+    runs = _runs(still)
+    mids = np.array([time_s[(a + b - 1) // 2] for a, b in runs], dtype=float)
+    values = np.array([np.median(gyr[a:b], axis=0) for a, b in runs], dtype=float).reshape(-1, 3)
+    return mids, values
+
+
+def bias_at(time_s: np.ndarray, knots_s: np.ndarray, knots_radps: np.ndarray) -> np.ndarray:
+    """Bias (n, 3) at ``time_s``: linear between knots, constant outside; zero without knots."""
+    if len(knots_s) == 0:
+        return np.zeros((len(time_s), 3))
+    return np.column_stack([np.interp(time_s, knots_s, knots_radps[:, k]) for k in range(3)])
+
+
 def gyro_bias(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> np.ndarray:
     """Gyroscope bias (n, 3) rad/s: median of each still period, linear in time between periods."""
-    runs = _runs(still)
-    if not runs:
-        return np.zeros_like(gyr)
-    mids = np.array([time_s[(a + b - 1) // 2] for a, b in runs])
-    values = np.array([np.median(gyr[a:b], axis=0) for a, b in runs])
-    return np.column_stack([np.interp(time_s, mids, values[:, k]) for k in range(3)])
+    return bias_at(time_s, *bias_knots(time_s, gyr, still))
 
 
 def principal_axis(gyr: np.ndarray) -> np.ndarray:
@@ -256,7 +322,7 @@ def _triad(a1: np.ndarray, a2: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> np
 
 @dataclass
 class _Sensor:
-    """Working data of one sensor during calibration."""
+    """Working data of one sensor during calibration (``gyr`` is bias-corrected)."""
 
     source: str
     t: np.ndarray
@@ -266,7 +332,8 @@ class _Sensor:
     segments: list[tuple[int, int]]
     still: np.ndarray
     walking: np.ndarray
-    bias: np.ndarray
+    bias_s: np.ndarray
+    bias_radps: np.ndarray
     quats: np.ndarray | None = None
 
 
@@ -288,16 +355,19 @@ def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
         raise UserError(f"sensor {source!r}: {exc}") from exc
     still = detect_still(acc, gyr, rate, segments)
     walking = detect_walking(gyr, rate, segments)
-    return _Sensor(source, t, acc, gyr, rate, segments, still, walking, gyro_bias(t, gyr, still))
+    knots_s, knots = bias_knots(t, gyr, still)
+    if len(knots_s):
+        gyr = gyr - bias_at(t, knots_s, knots)  # every later step uses the corrected rates
+    return _Sensor(source, t, acc, gyr, rate, segments, still, walking, knots_s, knots)
 
 
 def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
-    return segment_orientation(s.t, s.gyr - s.bias, s.acc, method, **params)
+    return segment_orientation(s.t, s.gyr, s.acc, method, **params)
 
 
 def _stance_points(s: _Sensor) -> np.ndarray:
     """Index of the least-moving sample of each stride during walking (one per local gyro minimum)."""
-    norm = np.linalg.norm(s.gyr - s.bias, axis=1)
+    norm = np.linalg.norm(s.gyr, axis=1)
     smooth = pd.Series(norm).rolling(max(3, int(0.05 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     half = int(0.35 * s.rate)  # strides last more than 0.7 s
     from scipy.ndimage import minimum_filter1d
@@ -305,24 +375,53 @@ def _stance_points(s: _Sensor) -> np.ndarray:
     return np.flatnonzero(local_min)
 
 
+@njit(cache=True)
+def _travel_directions(q: np.ndarray, acc: np.ndarray, stance: np.ndarray, seg_of: np.ndarray,
+                       t: np.ndarray, rate: float, gravity: float) -> np.ndarray:
+    """Sum over strides (consecutive stance points in one segment, <= 2.5 s apart) of the unit horizontal
+    mean velocity between them, in the sensor frame at the first stance (strides slower than 0.2 m/s skip).
+
+    Per stride: gravity-free acceleration in the world, integrated to velocity, with the linear drift that
+    makes it zero at both stances removed; its mean is the direction of travel.
+    """
+    total = np.zeros(3)
+    for s in range(stance.shape[0] - 1):
+        i0, i1 = stance[s], stance[s + 1]
+        if seg_of[i0] != seg_of[i1] or t[i1] - t[i0] > 2.5:
+            continue
+        v = np.zeros(3)
+        v_sum = np.zeros(3)
+        for i in range(i0, i1 + 1):
+            w, x, y, z = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
+            ax, ay, az = acc[i, 0], acc[i, 1], acc[i, 2]
+            tx, ty, tz = 2.0 * (y * az - z * ay), 2.0 * (z * ax - x * az), 2.0 * (x * ay - y * ax)
+            v[0] += (ax + w * tx + y * tz - z * ty) / rate
+            v[1] += (ay + w * ty + z * tx - x * tz) / rate
+            v[2] += (az + w * tz + x * ty - y * tx - gravity) / rate
+            v_sum += v
+        # mean of v - linspace(0, 1) * v_end, over the stride's samples
+        mean = v_sum / (i1 - i0 + 1) - 0.5 * v
+        norm = np.sqrt(mean[0] ** 2 + mean[1] ** 2)
+        if not norm > 0.2:  # m/s: a real step, not shuffling (NaN orientation skips too)
+            continue
+        hx, hy = mean[0] / norm, mean[1] / norm
+        # into the sensor frame at the first stance: conj(q) h q
+        w, x, y, z = q[i0, 0], -q[i0, 1], -q[i0, 2], -q[i0, 3]
+        tx, ty, tz = 2.0 * (-z * hy), 2.0 * (z * hx), 2.0 * (x * hy - y * hx)
+        total[0] += hx + w * tx + y * tz - z * ty
+        total[1] += hy + w * ty + z * tx - x * tz
+        total[2] += w * tz + x * ty - y * tx
+    return total
+
+
 def _foot_forward(s: _Sensor) -> np.ndarray | None:
     """Mean direction of travel of a foot in its sensor frame (unit, horizontal part), or None."""
     stance = _stance_points(s)
-    rot = to_matrix(s.quats)
-    total = np.zeros(3)
-    seg_of = np.zeros(len(s.t), dtype=int)
+    seg_of = np.zeros(len(s.t), dtype=np.int64)
     for k, (a, b) in enumerate(s.segments):
         seg_of[a:b] = k
-    for i0, i1 in zip(stance[:-1], stance[1:]):
-        if seg_of[i0] != seg_of[i1] or (s.t[i1] - s.t[i0]) > 2.5 or not np.isfinite(rot[i0]).all():
-            continue
-        acc_world = np.einsum("nij,nj->ni", rot[i0:i1 + 1], s.acc[i0:i1 + 1]) - [0.0, 0.0, GRAVITY_MPS2]
-        vel = np.cumsum(acc_world, axis=0) / s.rate
-        vel -= np.outer(np.linspace(0.0, 1.0, len(vel)), vel[-1])  # zero velocity at both stances
-        travel = vel.mean(axis=0)
-        travel[2] = 0.0
-        if np.linalg.norm(travel) > 0.2:  # m/s: a real step, not shuffling
-            total += rot[i0].T @ _unit(travel)
+    total = _travel_directions(np.ascontiguousarray(s.quats, dtype=float), s.acc, stance.astype(np.int64),
+                               seg_of, s.t, float(s.rate), GRAVITY_MPS2)
     return None if np.linalg.norm(total) == 0 else _unit(total)
 
 
@@ -340,14 +439,14 @@ def _walking_still_fraction(s: _Sensor) -> float:
     """Fraction of walking samples in which the segment is nearly motionless (foot flat in stance)."""
     if s.walking.sum() < s.rate:
         return float("nan")
-    norm = np.linalg.norm(s.gyr - s.bias, axis=1)[s.walking]
-    acc_ok = np.abs(np.linalg.norm(s.acc, axis=1)[s.walking] - GRAVITY_MPS2) < 1.5
+    norm = np.linalg.norm(s.gyr[s.walking], axis=1)
+    acc_ok = np.abs(np.linalg.norm(s.acc[s.walking], axis=1) - GRAVITY_MPS2) < 1.5
     return float(np.mean((norm < 0.5) & acc_ok))
 
 
 def _swing_envelope(s: _Sensor, grid: np.ndarray) -> np.ndarray:
     """Gyroscope norm smoothed over 0.1 s on a common time grid (NaN outside the sensor's samples)."""
-    norm = pd.Series(np.linalg.norm(s.gyr - s.bias, axis=1)).rolling(
+    norm = pd.Series(np.linalg.norm(s.gyr, axis=1)).rolling(
         max(3, int(0.1 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     out = np.interp(grid, s.t, norm, left=np.nan, right=np.nan)
     return out
@@ -461,11 +560,10 @@ def side_evidence(foot: SensorCalibration, foot_gyr: np.ndarray, shin: SensorCal
     A side is returned when at least ``SIDE_MIN_STRIDES`` strides agree in ``SIDE_AGREE`` of cases and
     the median roll is at least ``SIDE_MIN_DEG``.
     """
-    roll_rates = np.einsum("nij,nj->ni", foot.r_segment_sensor(), foot_gyr)
+    roll_rates = foot.to_segment(foot_gyr)
     roll = roll_rates[:, 0]
     if shin is not None and shin_gyr is not None:
-        shin_rates = np.einsum("nij,nj->ni", shin.r_segment_sensor(), shin_gyr)
-        roll = roll - np.interp(foot.time_s, shin.time_s, shin_rates[:, 0])
+        roll = roll - np.interp(foot.time_s, shin.time_s, shin.to_segment(shin_gyr)[:, 0])
     toe_offs = _toe_offs(roll_rates[:, 1], foot.walking, foot.rate_hz)
     w = int(PUSH_OFF_S * foot.rate_hz)
     push = np.array([np.degrees(roll[k - w:k].sum() / foot.rate_hz) for k in toe_offs])
@@ -537,12 +635,13 @@ def _neutral_interval(side_sensors: list[_Sensor], given: tuple[float, float] | 
     still = ref.still.copy()
     for s in side_sensors[1:]:
         still &= np.interp(ref.t, s.t, s.still.astype(float), left=0.0, right=0.0) > 0.5
-    directions = []
-    for s in side_sensors:
-        acc = np.column_stack([np.interp(ref.t, s.t, s.acc[:, k]) for k in range(3)])
-        directions.append(acc / np.linalg.norm(acc, axis=1, keepdims=True))
     for a, b in _runs(still):
-        for start, stop in _constant_pose_parts(directions, a, b):
+        directions = []
+        for s in side_sensors:  # gravity directions of this still run only, on the reference times
+            acc = np.column_stack([np.interp(ref.t[a:b], s.t, s.acc[:, k]) for k in range(3)])
+            directions.append(acc / np.linalg.norm(acc, axis=1, keepdims=True))
+        for start, stop in _constant_pose_parts(directions, 0, b - a):
+            start, stop = start + a, stop + a
             if ref.t[stop - 1] - ref.t[start] >= MIN_NEUTRAL_S:
                 end = ref.t[stop - 1]
                 walk_times = np.concatenate([s.t[s.walking] for s in side_sensors])
@@ -559,11 +658,16 @@ def _constant_pose_parts(directions: list[np.ndarray], a: int, b: int) -> list[t
     cos_tol = np.cos(np.radians(POSE_TOL_DEG))
     pos = a
     while pos < b:
-        stop = b
-        for d in directions:
-            moved = np.flatnonzero(d[pos:b] @ d[pos] < cos_tol)
-            if len(moved):
-                stop = min(stop, pos + int(moved[0]))
+        stop, look = b, 256
+        while True:  # search ahead in growing chunks: a long still run may hold many postures
+            end = min(b, pos + look)
+            for d in directions:
+                moved = np.flatnonzero(d[pos:end] @ d[pos] < cos_tol)
+                if len(moved):
+                    stop = min(stop, pos + int(moved[0]))
+            if stop < b or end == b:
+                break
+            look *= 4
         parts.append((pos, stop))
         pos = stop
     return parts
@@ -577,7 +681,7 @@ def _bout_features(s: _Sensor) -> list[tuple[float, float, np.ndarray, np.ndarra
     for a, b in _runs(s.walking):
         if s.t[b - 1] - s.t[a] >= MIN_SLIP_BOUT_S:
             gravity = _unit(s.acc[a:b].mean(axis=0))
-            out.append((float(s.t[a]), float(s.t[b - 1]), flexion_axis((s.gyr - s.bias)[a:b], gravity), gravity))
+            out.append((float(s.t[a]), float(s.t[b - 1]), flexion_axis(s.gyr[a:b], gravity), gravity))
     return out
 
 
@@ -681,7 +785,7 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
             in_neutral = (s.t >= interval[0]) & (s.t <= interval[1])
             zs[p] = _unit(s.acc[in_neutral].mean(axis=0))
             # vertical removal uses the walking-mean gravity: the shank leans on average while walking
-            axes[p] = flexion_axis((s.gyr - s.bias)[s.walking], s.acc[s.walking].mean(axis=0))
+            axes[p] = flexion_axis(s.gyr[s.walking], s.acc[s.walking].mean(axis=0))
         signs: dict[str, tuple[float, str]] = {}
         foot = f"{side}_foot"
         if foot in present:
@@ -697,10 +801,10 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
         shin = f"{side}_shin"
         if shin in present:
             s = sensors[shin]
-            w_shin = (s.gyr - s.bias) @ axes[shin]
+            w_shin = s.gyr @ axes[shin]
             if foot in present:
                 f = sensors[foot]
-                w_foot = np.interp(s.t, f.t, (f.gyr - f.bias) @ (signs[foot][0] * axes[foot]))
+                w_foot = np.interp(s.t, f.t, f.gyr @ (signs[foot][0] * axes[foot]))
                 both = s.walking & (np.interp(s.t, f.t, f.walking.astype(float)) > 0.5)
                 r = _correlation(w_shin[both], w_foot[both])
                 if np.isfinite(r) and abs(r) > 0.2:
@@ -717,11 +821,11 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
                                                  "mounting", True))
             epochs = _slip_epochs(p, s, base, warnings)
             result[p] = SensorCalibration(p, s.source, s.t, s.rate, s.segments,
-                                          filter_blocks(s.t, s.segments), s.still, s.walking, s.bias,
-                                          s.quats, epochs, up, signs[p][1])
+                                          filter_blocks(s.t, s.segments), s.still, s.walking, s.bias_s,
+                                          s.bias_radps, s.quats, epochs, up, signs[p][1])
     if not leg_checks:
         return Calibration(result, neutral, warnings, method)
-    exchange, shown = _check_sides(result, {p: sensors[p].gyr - sensors[p].bias for p in result}, warnings)
+    exchange, shown = _check_sides(result, {p: sensors[p].gyr for p in result}, warnings)
     lone = [p for p in samples if sum(q.split("_")[1] == p.split("_")[1] for q in samples) == 1]
     if paired and len(samples) == 3 and not exchange:
         # three sensors and a shin swinging with the other side's foot (or a foot with the other side's

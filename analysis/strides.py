@@ -85,9 +85,15 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
     w = -(gyr @ axis)  # axis points left; rotation about +left is toes-down
     energy = ev.motion_energy(acc, gyr, fs)
     swings = ev.detect_swings(time_s, w, energy, fs)
+    # every stance gets a zero-velocity update (zupt.stance_minima); re-integrate only if one was missing
+    ic_i, to_i = swings["ic_idx"].to_numpy(), swings["to_idx"].to_numpy()
+    next_to = np.minimum(np.concatenate([to_i[1:], [len(time_s)]]), ic_i + int(1.5 * fs))
+    still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to)
+    if n_forced:
+        traj = zupt.reintegrate(traj, still)
     _add_swing_geometry(swings, traj, energy, time_s, fs)
     return {"fs": fs, "still": still, "traj": traj, "left_axis": axis, "toes_up": w,
-            "energy": energy, "swings": swings}
+            "energy": energy, "swings": swings, "n_still_forced": n_forced}
 
 
 def _add_swing_geometry(swings: pd.DataFrame, traj: dict, energy: np.ndarray, t: np.ndarray,

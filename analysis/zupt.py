@@ -6,15 +6,21 @@ Zero-velocity detector (``zero_velocity``): a sample is still when, over a centr
 ``window_s``, the largest gyroscope norm is below ``gyr_thresh_radps`` and the largest deviation of the
 accelerometer norm from g is below ``acc_thresh_mps2``. On the ipol_feet recordings (Xsens on the foot
 dorsum) the middle third of stance has a median peak gyro norm of 0.64 rad/s, and its 90th percentile
-is 2.4 rad/s, so a fixed threshold misses fast strides; the detector therefore also marks, in every
-stance, the ``min_still_samples`` samples of least motion energy (``stance_minima``), provided they
-are below ``stance_gyr_max_radps``. Benchmarks/bench_gait_ipol.py prints how many strides needed that.
+is 2.4 rad/s, so a fixed threshold misses fast strides (139 of ~2000 stances, mostly subjects 4 and
+10); strides.foot_analysis therefore also marks, in every stance without a still sample, the
+``MIN_STILL_SAMPLES`` samples of least motion energy (``stance_minima``), provided they are below
+``STANCE_GYR_MAX_RADPS``. Benchmarks/bench_gait_ipol.py prints how many stances needed that.
 
 Trajectory (``foot_trajectory``): strapdown integration between zero-velocity periods. Orientation is
 integrated from the gyroscope (bias estimated from the still samples) and pulled towards the measured
 gravity at every still sample (tilt only, heading kept). Velocity is integrated from gravity-free
 acceleration and de-drifted linearly so it is zero at both ends of each moving segment; position is
 the integral of that velocity. This is the de-drifted integration of the issue, not a Kalman filter.
+Each step uses the mean of its two end samples (trapezoid, for the rate and the acceleration): across
+a lost-packet gap the integral spans the gap's length without holding one end's value (no sample is
+invented; the stride is flagged ``gap``). On ipol_feet with real loss patterns applied to loss-free
+trials, the error of strides spanning ≥ 3 gaps fell from p5/p95 −0.34/+0.30 m (holding the previous
+sample) to −0.19/+0.24 m; on the simulator the stride-length MAE fell from 0.37 % to 0.29 %.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ GYR_THRESH_RADPS = 0.6
 ACC_THRESH_MPS2 = 1.5
 WINDOW_S = 0.05
 STANCE_GYR_MAX_RADPS = 3.0
+#: still samples given to a stance the fixed thresholds missed (30 ms at 100 Hz)
+MIN_STILL_SAMPLES = 3
 #: a step in time larger than this many sample periods is a gap
 GAP_FACTOR = 1.5
 
@@ -50,6 +58,34 @@ def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float, *,
     gn = _moving_max(np.linalg.norm(gyr, axis=1), half)
     an = _moving_max(np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2), half)
     return (gn < gyr_thresh_radps) & (an < acc_thresh_mps2)
+
+
+def stance_minima(still: np.ndarray, energy: np.ndarray, gyr: np.ndarray, contact_idx: np.ndarray,
+                  next_toe_off_idx: np.ndarray, *, min_still_samples: int = MIN_STILL_SAMPLES,
+                  stance_gyr_max_radps: float = STANCE_GYR_MAX_RADPS) -> tuple[np.ndarray, int]:
+    """Still mask with every stance that has no still sample given its least-motion samples.
+
+    A stance is [contact, next toe-off) of one foot (indices). Where the fixed-threshold detector
+    found no still sample in it, the ``min_still_samples`` samples centred on the least ``energy``
+    become still if the gyro norm there stays below ``stance_gyr_max_radps``. Without this, the
+    de-drifted integration runs through several strides and shares their drift among them (ipol
+    subject 4, right foot of trial 4-3: strides of 2.1, 2.4, 2.6 m between 1.5 m ones).
+    Returns (mask, number of stances that needed it).
+    """
+    out = still.copy()
+    gn = np.linalg.norm(gyr, axis=1)
+    csum = np.concatenate([[0], np.cumsum(still)])
+    half = min_still_samples // 2
+    added = 0
+    for a, b in zip(contact_idx, next_toe_off_idx):  # one iteration per stride
+        if b <= a or csum[b] > csum[a]:
+            continue
+        m = a + int(np.argmin(energy[a:b]))
+        lo, hi = max(a, m - half), min(b, m - half + min_still_samples)
+        if gn[lo:hi].max() < stance_gyr_max_radps:
+            out[lo:hi] = True
+            added += 1
+    return out, added
 
 
 def runs(mask: np.ndarray) -> np.ndarray:
@@ -105,7 +141,10 @@ def _orientation(acc, gyr, dt, still, segment_start, gain):
             cur = _tilt_quat(acc[i])
         elif i > 0:
             h = dt[i]
-            wx, wy, wz = gyr[i - 1, 0] * h, gyr[i - 1, 1] * h, gyr[i - 1, 2] * h
+            # mean rate of the step (trapezoid): across a lost-packet gap neither end is held
+            wx = 0.5 * (gyr[i - 1, 0] + gyr[i, 0]) * h
+            wy = 0.5 * (gyr[i - 1, 1] + gyr[i, 1]) * h
+            wz = 0.5 * (gyr[i - 1, 2] + gyr[i, 2]) * h
             ang = np.sqrt(wx * wx + wy * wy + wz * wz)
             if ang > 1e-12:
                 s = np.sin(ang / 2) / ang
@@ -143,7 +182,7 @@ def _integrate_segments(acc_w, dt, seg):
             pos[i] = last
         v = np.zeros(3)
         for i in range(s + 1, e + 1):
-            v = v + acc_w[i - 1] * dt[i]
+            v = v + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
             vel[i] = v
         t_total = 0.0
         for i in range(s + 1, e + 1):
@@ -182,7 +221,8 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
 
     Returns ``quat`` (n, 4, sensor-to-world, scalar first), ``acc_world`` (n, 3, gravity removed,
     m/s²), ``vel`` and ``pos`` (n, 3, m/s and m, world), and ``segments`` (k, 2): the [last still
-    sample, next still sample] index pairs each integrated with zero velocity at both ends. Gaps
+    sample, next still sample] index pairs each integrated with zero velocity at both ends; ``dt`` and
+    ``hard_gap`` (n,) for ``reintegrate``. Gaps
     longer than ``max_gap_s`` restart the integration; shorter ones are integrated over their length
     (flagged later as ``gap`` on the stride).
     """
@@ -199,6 +239,12 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
     q = _orientation(acc, gyr_c, dt, still, hard_gap, tilt_gain)
     acc_w = _rotate_many(q, acc)
     acc_w[:, 2] -= GRAVITY_MPS2
+    return {"quat": q, "acc_world": acc_w, **_segments_and_integral(acc_w, dt, hard_gap, still),
+            "dt": dt, "hard_gap": hard_gap}
+
+
+def _segments_and_integral(acc_w: np.ndarray, dt: np.ndarray, hard_gap: np.ndarray,
+                           still: np.ndarray) -> dict[str, np.ndarray]:
     r = runs(still)
     # moving segments: from the last sample of one still run to the first of the next, no hard gap
     seg = np.column_stack([r[:-1, 1] - 1, r[1:, 0]]) if len(r) > 1 else np.zeros((0, 2), np.int64)
@@ -206,7 +252,17 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
         csum = np.cumsum(hard_gap)
         seg = seg[csum[seg[:, 1]] == csum[seg[:, 0]]]
     vel, pos = _integrate_segments(acc_w, dt, seg.astype(np.int64))
-    return {"quat": q, "acc_world": acc_w, "vel": vel, "pos": pos, "segments": seg.astype(np.int64)}
+    return {"vel": vel, "pos": pos, "segments": seg.astype(np.int64)}
+
+
+def reintegrate(traj: dict[str, np.ndarray], still: np.ndarray) -> dict[str, np.ndarray]:
+    """``traj`` with velocity, position and segments redone for a new still mask, orientation kept.
+
+    Used after ``stance_minima``: the added still samples matter for the velocity reset; their tilt
+    correction does not (gain 0.05 to 0.5 moves ipol_feet trial distances < 0.05 m), and the
+    orientation pass is most of the cost (4 s of a 16 h foot recording).
+    """
+    return {**traj, **_segments_and_integral(traj["acc_world"], traj["dt"], traj["hard_gap"], still)}
 
 
 def _rotate_many(q: np.ndarray, v: np.ndarray) -> np.ndarray:

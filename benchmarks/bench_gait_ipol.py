@@ -57,14 +57,18 @@ def evaluate_trial(data: Path, name: str) -> dict:
     b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
     out = {"subject": meta["Subject"], "trial": name, "matched": 0, "detected": 0, "reference": 0,
            "to_err_ms": [], "ic_err_ms": [], "distance_m": [], "stride_sum_m": [], "n_strides": 0,
-           "n_still_forced": 0}
+           "n_still_forced": 0, "loss": [], "path_m": [], "gap_strides": 0}
     for foot, key, side in (("lf", "LeftFootEvents", "left"), ("rf", "RightFootEvents", "right")):
         df = load_foot(data, name, foot)
         t = df["time_s"].to_numpy()
         acc = df[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy()
         gyr = df[["gyr_x_radps", "gyr_y_radps", "gyr_z_radps"]].to_numpy()
         res = st.foot_analysis(t, acc, gyr)
+        out["n_still_forced"] += res["n_still_forced"]
         sw = res["swings"]
+        inw = (t >= b0) & (t <= b1)
+        out["loss"].append(1.0 - inw.sum() / (round(100 * (t[inw][-1] - t[inw][0])) + 1))
+        out["path_m"].append(zupt_path(res, t, b0, b1))
         ref = np.asarray(meta[key], float) / 100.0
         ref = ref[(ref[:, 0] >= b0 - 1e-9) & (ref[:, 1] <= b1 + 1e-9) & (ref[:, 1] <= t[-1])]
         ms = sw["mid_swing_s"].to_numpy()
@@ -87,7 +91,40 @@ def evaluate_trial(data: Path, name: str) -> dict:
         s_in = (strides["toe_off_s"] >= b0 - 0.1) & (strides["end_s"] <= b1 + 0.1)
         out["stride_sum_m"].append(float(strides.loc[s_in, "stride_length_m"].sum()))
         out["n_strides"] += int(s_in.sum())
+        out["gap_strides"] += int(strides.loc[s_in, "quality"].str.contains("gap").sum())
     return out
+
+
+def zupt_path(res: dict, t: np.ndarray, b0: float, b1: float, min_step_m: float = 0.05) -> float:
+    """Horizontal foot path (m) over the zero-velocity segments of the trial, detected swings or not."""
+    seg, pos = res["traj"]["segments"], res["traj"]["pos"]
+    seg = seg[(t[seg[:, 1]] >= b0) & (t[seg[:, 0]] <= b1 + 0.5)]
+    d = np.linalg.norm(pos[seg[:, 1], :2] - pos[seg[:, 0], :2], axis=1)
+    return float(d[d > min_step_m].sum())
+
+
+def distance_table(rows: list[dict]) -> pd.DataFrame:
+    """Per subject: trials, distance per foot (median/min/max, m), |L−R| (m), packet loss, share within ±5 %."""
+    table = []
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["subject"], []).append(r)
+    groups["all"] = rows
+    for subj, rs in groups.items():
+        d = np.array([r["distance_m"] for r in rs])
+        p = np.array([r["path_m"] for r in rs])
+        lr = np.abs(d[:, 0] - d[:, 1])
+        loss = np.array([r["loss"] for r in rs])
+        row = {"subject": subj, "trials": len(rs)}
+        for k, foot in ((0, "L"), (1, "R")):
+            row.update({f"{foot}_med_m": np.median(d[:, k]), f"{foot}_min_m": d[:, k].min(),
+                        f"{foot}_max_m": d[:, k].max()})
+        row.update({"LR_med_m": np.median(lr), "LR_max_m": lr.max(), "path_med_m": np.median(p),
+                    "loss_med_pct": 100 * np.median(loss), "loss_max_pct": 100 * loss.max(),
+                    "gap_strides": sum(r["gap_strides"] for r in rs),
+                    "within5_pct": 100 * np.mean(np.abs(d / TRIAL_DISTANCE_M - 1) <= 0.05)})
+        table.append(row)
+    return pd.DataFrame(table)
 
 
 def evaluate_all(data: Path = DATA, subjects: range = range(1, 11)) -> list[dict]:
@@ -135,6 +172,11 @@ def main() -> None:
     print(f"signed timing error ms: toe-off median {np.median(to):.1f} [p5 {np.percentile(to, 5):.1f}, "
           f"p95 {np.percentile(to, 95):.1f}]; contact median {np.median(ic):.1f} "
           f"[p5 {np.percentile(ic, 5):.1f}, p95 {np.percentile(ic, 95):.1f}]")
+    print("\ndistance per subject (swing sum per foot; path = all zero-velocity segments):")
+    print(distance_table(rows).round(2).to_string(index=False))
+    lr = np.array([abs(r["distance_m"][0] - r["distance_m"][1]) for r in rows])
+    print(f"|L-R| per trial (m): median {np.median(lr):.2f}, p95 {np.percentile(lr, 95):.2f}, max {lr.max():.2f}; "
+          f"stances given a zero-velocity update by stance_minima: {sum(r['n_still_forced'] for r in rows)}")
     dist = np.concatenate([r["distance_m"] for r in rows])
     print(f"distance per foot and trial (m): median {np.median(dist):.2f}, min {dist.min():.2f}, "
           f"max {dist.max():.2f}; within 20 m ± 5 %: {np.mean(np.abs(dist / 20 - 1) <= 0.05):.3f}")

@@ -6,6 +6,7 @@ missing samples are absent rows, and each gap is a row of the gaps table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from analysis.columns import ACC, GYR, MAG, TIME
 from imu_logger.recording import generic
-from imu_logger.recording.reader import RawLog, Recording
+from imu_logger.recording.reader import Recording
 from imu_logger.sensors import get_model
 from imu_logger.sensors.base import DecodedStream
 from imu_logger.timebase import (ClockFit, Gap, fit_clock, gaps_from_counter, gaps_from_sensor_time,
@@ -39,12 +40,7 @@ class SensorSamples:
         return int(self.gaps["missing_samples"].sum()) if len(self.gaps) else 0
 
 
-def _select(log: RawLog, mask: np.ndarray) -> tuple[list[str], list[bytes], np.ndarray, np.ndarray]:
-    idx = np.flatnonzero(mask)
-    return ([], [log.payloads[i] for i in idx], log.char_index[idx], log.host_mono_ns[idx])
-
-
-def _decode_connection(model_key: str, uuids: list[str], payloads: list[bytes],
+def _decode_connection(model_key: str, uuids: list[str], payloads: Sequence[bytes],
                        char_index: np.ndarray, host_s: np.ndarray) -> DecodedStream:
     if model_key == generic.MODEL_KEY:
         rows, index, bad = generic.unpack_rows(payloads)
@@ -90,10 +86,10 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
     frames, gap_rows, clocks, corrupt = [], [], {}, []
     prev_end: tuple[float, int] | None = None  # last sample time and connection
     for connection in np.unique(log.connection):
-        mask = log.connection == connection
-        offset = int(np.flatnonzero(mask)[0])
-        _, payloads, char_index, mono = _select(log, mask)
-        host_s = mono * 1e-9 - start_s
+        idx = np.flatnonzero(log.connection == connection)
+        offset = int(idx[0])
+        payloads, char_index = log.payloads.select(idx), log.char_index[idx]
+        host_s = log.host_mono_ns[idx] * 1e-9 - start_s
         stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s)
         corrupt += [(offset + i, reason) for i, reason in stream.corrupt]
         if len(stream) == 0:

@@ -56,10 +56,10 @@ def test_initial_contact_timing(walk):
     assert np.percentile(err, 95) <= 30.0
 
 
-@pytest.mark.xfail(strict=True, reason="the simulator's rigid foot peaks its plantarflexion rate 100 ms "
-                   "before toe-off; on ipol_feet (688 hand-checked toe-offs) the peak is 30 ms (IQR 20-40) "
-                   "before: the detector follows the real data, so toe-off is ~30 ms early on the simulator")
 def test_toe_off_timing(walk):
+    """The simulator's toe rocker has the pitch-rate timing of ipol_feet (peak 30 ms before toe-off, 0.70 of
+    the peak at toe-off), so the detector tuned on real data times it within a few ms (measured, seed 1:
+    median 3.8 ms, p95 4.3 ms, detections slightly early)."""
     sim, strides, _ = walk
     err = np.abs(match(strides, sim.truth_strides)["to_err_ms"].to_numpy())
     assert np.median(err) <= 10.0

@@ -216,6 +216,44 @@ def test_heel_and_toe_never_go_below_the_ground(walk):
         assert (s.ankle[:, 2] + (s.rot @ geo.toe)[:, 2]).max() > 0.05  # the foot does lift
 
 
+def test_rockers_have_the_pitch_rate_timing_of_real_feet(walk):
+    """On ipol_feet the fastest toes-down rotation comes 30 ms (IQR 20-40) before toe-off and the rate at
+    toe-off is 0.70 (IQR 0.61-0.79) of it, still falling; the fastest slap comes 30 ms (IQR 20-40) after
+    contact, with 0.41 (IQR 0.22-0.60) of it at contact. The rockers pivot on the toe / heel exactly."""
+    geo = FootGeometry.of(WALK.subject)
+    walking = walk.truth_bouts.query("activity == 'walking'")["bout_id"]
+    checked = 0
+    for side in ("left", "right"):
+        seg = build(walk.periods, side, WALK.subject)
+        st = walk.truth_strides.query("side == @side and bout_id in @walking")
+        for s in st.itertuples():
+            t = s.toe_off_s + np.arange(-0.25, 0.0 + 1e-9, 0.0005)
+            k = evaluate(seg, seg.index(t), t)
+            toes_up = -k.w[:, 1]  # foot pitch rate, toes up positive
+            peak = np.argmin(toes_up)
+            assert 0.02 <= s.toe_off_s - t[peak] <= 0.04
+            assert toes_up[-1] / toes_up[peak] == pytest.approx(0.70, abs=0.01)
+            assert -k.a[-1, 1] > 5.0 * -toes_up[peak]  # rate still rising back towards zero, > 5 peak/s
+            toe_vel = k.ankle_vel + np.einsum("nij,nj->ni", k.rot, np.cross(k.w, geo.toe))
+            np.testing.assert_allclose(toe_vel[t >= s.heel_off_s], 0.0, atol=1e-9)
+            t = s.start_s + np.arange(0.0, 0.1, 0.0005)
+            k = evaluate(seg, seg.index(t), t)
+            slap = -k.w[:, 1]
+            peak = np.argmin(slap)
+            assert 0.02 <= t[peak] - s.start_s <= 0.04
+            assert slap[0] / slap[peak] == pytest.approx(0.41, abs=0.01)
+            heel_vel = k.ankle_vel + np.einsum("nij,nj->ni", k.rot, np.cross(k.w, geo.heel))
+            np.testing.assert_allclose(heel_vel[t >= s.start_s + WALK.gait.impact_duration_s], 0.0, atol=1e-9)
+            # across toe-off and contact the motion is C2: rate and angular acceleration continuous
+            for edge in (s.toe_off_s, s.start_s):
+                te = np.array([edge - 1e-7, edge + 1e-7])
+                e = evaluate(seg, seg.index(te), te)
+                np.testing.assert_allclose(e.w[0], e.w[1], atol=1e-4)
+                np.testing.assert_allclose(e.a[0], e.a[1], atol=1e-2 * np.abs(e.a[0]).max())
+            checked += 1
+    assert checked > 150
+
+
 def test_reproducible_by_seed_and_random_mounting_differs():
     cfg = SimConfig(minutes=0.5, seed=11)
     a, b = simulate(cfg), simulate(cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from analysis import zupt
+from analysis import events, zupt
 from analysis.conventions import GRAVITY_MPS2
 
 
@@ -66,3 +66,22 @@ def test_long_gap_in_a_rest_keeps_strides_and_in_a_movement_drops_one():
     assert len(zupt.foot_trajectory(in_move, acc, gyr, still)["segments"]) == 2
     g = zupt.gaps(in_move, 100.0)
     assert g.sum() == 1 and g[200]
+
+
+def test_stance_minima_restores_a_missed_stance():
+    t, acc, gyr = _synthetic_walk(3, 1.4)  # rests 0-60, 110-170, 220-280, 330-390
+    still = zupt.zero_velocity(acc, gyr, 100.0)
+    missed = still.copy()
+    missed[110:170] = False  # the fixed thresholds missed this stance
+    assert len(zupt.foot_trajectory(t, acc, gyr, missed)["segments"]) == 2
+    energy = events.motion_energy(acc, gyr, 100.0)
+    fixed, n = zupt.stance_minima(missed, energy, gyr, np.array([110, 220]), np.array([170, 280]))
+    assert n == 1 and fixed[110:170].sum() == zupt.MIN_STILL_SAMPLES
+    tr = zupt.foot_trajectory(t, acc, gyr, fixed)
+    seg = tr["segments"]
+    d = np.linalg.norm(tr["pos"][seg[:, 1], :2] - tr["pos"][seg[:, 0], :2], axis=1)
+    np.testing.assert_allclose(d, 1.4, rtol=0.02)
+    # a stance whose least motion still turns fast is not forced
+    fast = gyr.copy()
+    fast[110:170] += 5.0
+    assert zupt.stance_minima(missed, energy, fast, np.array([110]), np.array([170]))[1] == 0

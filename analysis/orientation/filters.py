@@ -17,14 +17,18 @@ from imu_logger.errors import UserError
 
 from . import kernels
 
-FILTERS: tuple[str, ...] = ("vqf", "madgwick", "mahony", "ekf", "complementary")
+FILTERS: tuple[str, ...] = ("smoothed", "vqf", "madgwick", "mahony", "ekf", "complementary")
 #: filter used when none is named. Measured with benchmarks/bench_angles.py (simulated walking, random
 #: mounting, noise, bias, dropped samples; 5-min walks, RMS dorsiflexion error median / max over sides and
 #: seeds; worst per-stride peak dorsiflexion error): vqf 0.42 / 0.47°, 1.1°; ekf 2.2 / 2.4°, 3.1°;
 #: mahony 2.8 / 3.2°, 6.6°; madgwick 2.5 / 9.9°, 11°; complementary 37 / 50°, 169°. VQF's rest and
 #: motion bias estimation and its offline (forward-backward) smoothing make the difference; the ahrs
 #: filters stay for comparison and speed. Full table: docs/orientation.md.
-DEFAULT_FILTER = "vqf"
+#: ``smoothed`` (the default) is VQF's offline inclination correction with the gyroscope bias taken from
+#: the calibration instead of estimated by two real-time VQF passes: the same figures as offline VQF on
+#: the simulator (benchmarks/bench_angles.py) at about 8x its speed, which a 16-hour, 4-sensor day needs
+#: (offline VQF alone took 20-90 s of the 60 s budget, depending on the machine's load).
+DEFAULT_FILTER = "smoothed"
 
 #: parameters each filter accepts, with their defaults (the ahrs 0.4 defaults; names as in ahrs)
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -33,6 +37,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "ekf": {"var_gyr": 0.3 ** 2, "var_acc": 0.5 ** 2, "q0": None, "P": None},
     "complementary": {"gain": 0.9, "w0": None},
     "vqf": {},  # any vqf.VQFParams field, e.g. tauAcc, restBiasEstEnabled; see the vqf documentation
+    "smoothed": {"tauAcc": 3.0},  # time constant (s) of the accelerometer low-pass, as VQF's tauAcc
 }
 
 
@@ -79,6 +84,8 @@ def orientation(gyr: np.ndarray, acc: np.ndarray, rate_hz: float, method: str = 
     dt = 1.0 / rate_hz
     if method == "vqf":
         return _vqf(gyr, acc, dt, p)
+    if method == "smoothed":
+        return _smoothed(gyr, acc, dt, float(p["tauAcc"]))
     if method == "madgwick":
         return kernels.madgwick_imu(gyr, acc, dt, float(p["gain"]), _initial_quaternion(p["q0"], acc))
     if method == "mahony":
@@ -103,6 +110,16 @@ def _vqf(gyr: np.ndarray, acc: np.ndarray, dt: float, params: dict[str, Any]) ->
     except (TypeError, ValueError, KeyError) as exc:
         raise UserError(f"orientation filter 'vqf': invalid options {params}: {exc}") from exc
     return np.asarray(result["quat6D"])
+
+
+def _smoothed(gyr: np.ndarray, acc: np.ndarray, dt: float, tau_s: float) -> np.ndarray:
+    from scipy.signal import butter, lfilter_zi
+
+    if not tau_s > 0:
+        raise UserError(f"orientation filter 'smoothed': tauAcc must be positive, got {tau_s}")
+    # second-order Butterworth low-pass at VQF's cutoff for a time constant tau: sqrt(2) / (2 pi tau) Hz
+    b, a = butter(2, min(np.sqrt(2.0) / (2.0 * np.pi * tau_s), 0.45 / dt), fs=1.0 / dt)
+    return kernels.smoothed_strapdown(gyr, acc, dt, b, a, lfilter_zi(b, a))
 
 
 def orientation_ahrs(gyr: np.ndarray, acc: np.ndarray, rate_hz: float, method: str,

@@ -284,3 +284,86 @@ def tilt_angles_from_acc(ax: float, ay: float, az: float) -> np.ndarray:
     a_norm = np.sqrt(ax * ax + ay * ay + az * az)
     ax, ay, az = ax / a_norm, ay / a_norm, az / a_norm
     return np.array([np.arctan2(ay, az), np.arctan2(-ax, np.sqrt(ay * ay + az * az)), 0.0])
+
+
+@njit(cache=True)
+def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndarray) -> None:
+    """Second-order IIR filter (b, a) run forward then backward over each column of x, in place.
+
+    Each pass starts in the steady state of its first input (``zi`` is the unit-step steady state).
+    """
+    n, m = x.shape
+    for k in range(m):
+        for backward in (False, True):
+            first = x[n - 1, k] if backward else x[0, k]
+            s1, s2 = zi[0] * first, zi[1] * first
+            for j in range(n):
+                i = n - 1 - j if backward else j
+                u = x[i, k]
+                y = b[0] * u + s1
+                s1 = b[1] * u - a[1] * y + s2
+                s2 = b[2] * u - a[2] * y
+                x[i, k] = y
+
+
+@njit(cache=True)
+def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarray, a: np.ndarray,
+                       zi: np.ndarray) -> np.ndarray:
+    """Orientation (n, 4) from bias-free gyroscope integration with zero-phase inclination correction.
+
+    The offline scheme of VQF (Laidig and Seel 2023, sec. "offline"), with the gyroscope bias given
+    instead of estimated: (1) integrate the gyroscope into a quasi-inertial frame; (2) express the
+    accelerometer in that frame and low-pass it forward and backward (b, a: second-order Butterworth at
+    the ``tauAcc`` cutoff), which averages out the accelerations of walking without lag; (3) turn the
+    inertial frame, step by step, so the filtered specific force points up (world z), and output that
+    correction applied to the integrated orientation.
+    """
+    n = gyr.shape[0]
+    out = np.empty((n, 4))
+    acc_i = np.empty((n, 3))
+    w, x, y, z = 1.0, 0.0, 0.0, 0.0
+    for i in range(n):
+        gx, gy, gz = gyr[i, 0], gyr[i, 1], gyr[i, 2]
+        rate = np.sqrt(gx * gx + gy * gy + gz * gz)
+        if rate > 1e-12:
+            half = 0.5 * rate * dt
+            c = np.cos(half)
+            s = np.sin(half) / rate
+            dw, dx, dy, dz = c, s * gx, s * gy, s * gz
+            # q <- q * dq (body-frame rotation step)
+            w, x, y, z = (w * dw - x * dx - y * dy - z * dz, w * dx + x * dw + y * dz - z * dy,
+                          w * dy - x * dz + y * dw + z * dx, w * dz + x * dy - y * dx + z * dw)
+            norm = np.sqrt(w * w + x * x + y * y + z * z)
+            w, x, y, z = w / norm, x / norm, y / norm, z / norm
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = w, x, y, z
+        # v_inertial = q v q*
+        vx, vy, vz = acc[i, 0], acc[i, 1], acc[i, 2]
+        tx, ty, tz = 2.0 * (y * vz - z * vy), 2.0 * (z * vx - x * vz), 2.0 * (x * vy - y * vx)
+        acc_i[i, 0] = vx + w * tx + y * tz - z * ty
+        acc_i[i, 1] = vy + w * ty + z * tx - x * tz
+        acc_i[i, 2] = vz + w * tz + x * ty - y * tx
+    _lowpass_zero_phase(acc_i, b, a, zi)
+    cw, cx, cy, cz = 1.0, 0.0, 0.0, 0.0  # inertial -> world correction
+    for i in range(n):
+        vx, vy, vz = acc_i[i, 0], acc_i[i, 1], acc_i[i, 2]
+        tx, ty, tz = 2.0 * (cy * vz - cz * vy), 2.0 * (cz * vx - cx * vz), 2.0 * (cx * vy - cy * vx)
+        ex, ey, ez = vx + cw * tx + cy * tz - cz * ty, vy + cw * ty + cz * tx - cx * tz, vz + cw * tz + cx * ty - cy * tx
+        norm = np.sqrt(ex * ex + ey * ey + ez * ez)
+        if norm > 0.0:
+            ex, ey, ez = ex / norm, ey / norm, ez / norm
+            # shortest rotation taking e to +z: axis e x z = (ey, -ex, 0), angle acos(ez)
+            kw = np.sqrt(0.5 * (ez + 1.0))
+            if kw > 1e-6:
+                kx, ky = 0.5 * ey / kw, -0.5 * ex / kw
+            else:
+                kw, kx, ky = 0.0, 1.0, 0.0
+            cw, cx, cy, cz = (kw * cw - kx * cx - ky * cy, kw * cx + kx * cw + ky * cz,
+                              kw * cy - kx * cz + ky * cw, kw * cz + kx * cy - ky * cx)
+            norm = np.sqrt(cw * cw + cx * cx + cy * cy + cz * cz)
+            cw, cx, cy, cz = cw / norm, cx / norm, cy / norm, cz / norm
+        w, x, y, z = out[i, 0], out[i, 1], out[i, 2], out[i, 3]
+        out[i, 0] = cw * w - cx * x - cy * y - cz * z
+        out[i, 1] = cw * x + cx * w + cy * z - cz * y
+        out[i, 2] = cw * y - cx * z + cy * w + cz * x
+        out[i, 3] = cw * z + cx * y - cy * x + cz * w
+    return out

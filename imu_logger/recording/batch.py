@@ -55,25 +55,39 @@ def pack_batch(batch: RawBatch) -> bytes:
     ))
 
 
-def unpack_batch(data: bytes) -> RawBatch:
-    """Parse bytes written by :func:`pack_batch`; ValueError with the reason if they are not one."""
+@dataclass
+class BatchParts:
+    """A raw batch cut into its fields' bytes (mono, wall, char index, lengths, payloads), unparsed."""
+
+    connection: int
+    count: int
+    fields: tuple[bytes, bytes, bytes, bytes, bytes]
+
+
+def split_batch(data: bytes | memoryview) -> BatchParts:
+    """Cut a batch into its fields without parsing them (the reader parses a sensor's all at once)."""
     if len(data) < _HEAD.size:
         raise ValueError(f"raw batch too short ({len(data)} bytes)")
     magic, version, connection, n = _HEAD.unpack_from(data)
     if magic != MAGIC or version != VERSION:
-        raise ValueError(f"not a raw batch v{VERSION} (magic {magic!r}, version {version})")
-    off = _HEAD.size
-    need = off + n * (8 + 8 + 1 + 2)
-    if len(data) < need:
+        raise ValueError(f"not a raw batch v{VERSION} (magic {bytes(magic)!r}, version {version})")
+    a = _HEAD.size
+    b, c, d, e = a + 8 * n, a + 16 * n, a + 17 * n, a + 19 * n
+    if len(data) < e:
         raise ValueError(f"raw batch cut short: {len(data)} bytes for {n} notifications")
-    mono = np.frombuffer(data, "<i8", n, off).astype(np.int64)
-    wall = np.frombuffer(data, "<i8", n, off + 8 * n).astype(np.int64)
-    index = np.frombuffer(data, "u1", n, off + 16 * n).copy()
-    lengths = np.frombuffer(data, "<u2", n, off + 17 * n).astype(np.int64)
-    off = need
-    if off + int(lengths.sum()) != len(data):
+    data = bytes(data)
+    lengths = data[d:e]
+    if e + sum(struct.unpack(f"<{n}H", lengths)) != len(data):
         raise ValueError("raw batch payload length does not match its index")
-    ends = off + np.cumsum(lengths)
-    starts = ends - lengths
-    payloads = [data[s:e] for s, e in zip(starts.tolist(), ends.tolist())]
-    return RawBatch(connection, mono, wall, index, payloads)
+    return BatchParts(connection, n, (data[a:b], data[b:c], data[c:d], lengths, data[e:]))
+
+
+def unpack_batch(data: bytes) -> RawBatch:
+    """Parse bytes written by :func:`pack_batch` into a :class:`RawBatch`."""
+    parts = split_batch(data)
+    mono, wall, index, lengths, payload = parts.fields
+    ends = np.cumsum(np.frombuffer(lengths, "<u2").astype(np.int64))
+    starts = ends - np.frombuffer(lengths, "<u2")
+    return RawBatch(parts.connection, np.frombuffer(mono, "<i8").astype(np.int64),
+                    np.frombuffer(wall, "<i8").astype(np.int64), np.frombuffer(index, "u1").copy(),
+                    [payload[a:b] for a, b in zip(starts.tolist(), ends.tolist())])

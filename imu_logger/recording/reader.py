@@ -9,31 +9,71 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from mcap.exceptions import McapError
-from mcap.records import Channel, DataEnd, Footer, Message, Metadata
-from mcap.stream_reader import StreamReader
+import zstandard
 
 from imu_logger.errors import UserError
-from imu_logger.recording.batch import RawBatch, unpack_batch
+from imu_logger.recording.batch import BatchParts, split_batch
+from imu_logger.recording.records import ChannelRecord, Cut, MessageRecord, MetadataRecord, read_records
 from imu_logger.recording.writer import (EVENTS_TOPIC, RAW_ENCODING, RAW_TOPIC_PREFIX,
                                          SESSION_END_METADATA, SESSION_METADATA, SensorInfo)
 
 MCAP_MAGIC = b"\x89MCAP0\r\n"
 
 
+class Payloads(Sequence[bytes]):
+    """Notification payloads stored back to back in one buffer (no object per notification).
+
+    Indexing gives ``bytes``; ``buffer``, ``offsets`` and ``lengths`` let a decoder work on all
+    payloads at once.
+    """
+
+    def __init__(self, buffer: bytes, lengths: np.ndarray) -> None:
+        self.buffer = buffer
+        self.lengths = np.asarray(lengths, np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.lengths.size)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        o = int(self.offsets[i])
+        return self.buffer[o:o + int(self.lengths[i])]
+
+    def __iter__(self) -> Iterator[bytes]:
+        buf = self.buffer
+        for o, n in zip(self.offsets.tolist(), self.lengths.tolist()):
+            yield buf[o:o + n]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, Payloads)) else NotImplemented
+
+    def select(self, index: np.ndarray) -> "Payloads":
+        """The payloads at ``index`` (int array), in that order."""
+        index = np.asarray(index, np.int64)
+        if index.size == len(self) and np.array_equal(index, np.arange(len(self))):
+            return self
+        if index.size and np.all(np.diff(index) == 1):  # one contiguous run: slice the buffer
+            a, b = int(self.offsets[index[0]]), int(self.offsets[index[-1]] + self.lengths[index[-1]])
+            return Payloads(self.buffer[a:b], self.lengths[index])
+        return Payloads(b"".join(self[int(i)] for i in index), self.lengths[index])
+
+
 @dataclass
 class RawLog:
-    """All raw notifications of one sensor, concatenated in receive order."""
+    """All raw notifications of one sensor, in receive order."""
 
     host_mono_ns: np.ndarray
     host_wall_ns: np.ndarray
     char_index: np.ndarray
     connection: np.ndarray  # connection number of each notification
-    payloads: list[bytes]
+    payloads: Payloads
 
     def __len__(self) -> int:
         return len(self.payloads)
@@ -66,19 +106,19 @@ class Recording:
                 if e["kind"] == kind and (placement is None or e.get("placement") == placement)]
 
 
-def _concat(batches: list[RawBatch]) -> RawLog:
-    if not batches:
+def _concat(parts: list[BatchParts]) -> RawLog:
+    """One sensor's batches joined: each field's bytes are concatenated, then parsed once."""
+    if not parts:
         empty = np.zeros(0, np.int64)
-        return RawLog(empty, empty.copy(), np.zeros(0, np.uint8), empty.copy(), [])
-    payloads: list[bytes] = []
-    for b in batches:
-        payloads.extend(b.payloads)
+        return RawLog(empty, empty.copy(), np.zeros(0, np.uint8), empty.copy(), Payloads(b"", empty))
+    fields = list(zip(*(p.fields for p in parts)))
+    counts = np.array([p.count for p in parts])
     return RawLog(
-        np.concatenate([b.host_mono_ns for b in batches]),
-        np.concatenate([b.host_wall_ns for b in batches]),
-        np.concatenate([b.char_index for b in batches]),
-        np.concatenate([np.full(len(b), b.connection, np.int64) for b in batches]),
-        payloads,
+        np.frombuffer(b"".join(fields[0]), "<i8").astype(np.int64),
+        np.frombuffer(b"".join(fields[1]), "<i8").astype(np.int64),
+        np.frombuffer(b"".join(fields[2]), "u1").copy(),
+        np.repeat(np.array([p.connection for p in parts], np.int64), counts),
+        Payloads(b"".join(fields[4]), np.frombuffer(b"".join(fields[3]), "<u2").astype(np.int64)),
     )
 
 
@@ -87,44 +127,42 @@ def read_recording(path: str | Path) -> Recording:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such recording")
-    with open(path, "rb") as f:
-        magic = f.read(len(MCAP_MAGIC))
-        if magic != MCAP_MAGIC:
-            raise UserError(f"{path}: not an imu-logger recording (not an MCAP file)")
-        f.seek(0)
-        channels: dict[int, Channel] = {}
-        metadata: dict[str, dict[str, str]] = {}
-        batches: dict[int, list[RawBatch]] = {}
-        events: list[dict] = []
+    data = path.read_bytes()
+    if data[:len(MCAP_MAGIC)] != MCAP_MAGIC:
+        raise UserError(f"{path}: not an imu-logger recording (not an MCAP file)")
+    channels: dict[int, ChannelRecord] = {}
+    metadata: dict[str, dict[str, str]] = {}
+    batches: dict[int, list[BatchParts]] = {}
+    events: list[dict] = []
+    truncated = True
+    try:
+        for record in read_records(data):
+            if isinstance(record, MessageRecord):
+                channel = channels.get(record.channel_id)
+                if channel is None:
+                    continue
+                if channel.topic == EVENTS_TOPIC:
+                    events.append(json.loads(bytes(record.data)))
+                elif channel.message_encoding == RAW_ENCODING:
+                    batches.setdefault(record.channel_id, []).append(split_batch(record.data))
+            elif isinstance(record, ChannelRecord):
+                channels[record.id] = record
+            elif isinstance(record, MetadataRecord):
+                metadata[record.name] = record.metadata
+            else:
+                truncated = False
+    except (Cut, ValueError, struct.error, UnicodeDecodeError, zstandard.ZstdError):
+        # a crash cut the file inside a record: keep what came before it
         truncated = True
-        try:
-            for record in StreamReader(f, validate_crcs=True).records:
-                if isinstance(record, Channel):
-                    channels[record.id] = record
-                elif isinstance(record, Message):
-                    channel = channels.get(record.channel_id)
-                    if channel is None:
-                        continue
-                    if channel.topic == EVENTS_TOPIC:
-                        events.append(json.loads(record.data))
-                    elif channel.message_encoding == RAW_ENCODING:
-                        batches.setdefault(record.channel_id, []).append(unpack_batch(record.data))
-                elif isinstance(record, Metadata):
-                    metadata[record.name] = dict(record.metadata)
-                elif isinstance(record, (DataEnd, Footer)):
-                    truncated = False
-        except (McapError, ValueError, EOFError, KeyError, struct.error):
-            # a crash cut the file inside a record: keep what came before it
-            truncated = True
-            if SESSION_METADATA not in metadata:
-                raise UserError(f"{path}: recording is cut short before its session header") from None
+        if SESSION_METADATA not in metadata:
+            raise UserError(f"{path}: recording is cut short before its session header") from None
     if SESSION_METADATA not in metadata:
         raise UserError(f"{path}: MCAP file without an imu-logger session header (foreign file?)")
     sensors: dict[str, SensorInfo] = {}
     raw: dict[str, RawLog] = {}
     for cid, channel in channels.items():
         if channel.topic.startswith(RAW_TOPIC_PREFIX):
-            info = SensorInfo.from_metadata(dict(channel.metadata))
+            info = SensorInfo.from_metadata(channel.metadata)
             sensors[info.placement] = info
             raw[info.placement] = _concat(batches.get(cid, []))
     return Recording(path=path, session=metadata[SESSION_METADATA], sensors=sensors, raw=raw,

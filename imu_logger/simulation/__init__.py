@@ -3,9 +3,11 @@
 Model (pure numpy, rigid bodies, world z up; frames and ankle JCS from analysis.conventions):
 
 * Foot: rigid segment (heel, metatarsal-head "toe", ankle points). Stance = heel rocker → foot flat
-  (exactly still) → toe rocker; swing = quintic Hermite of the ankle path and pitch matched in
-  position, velocity and acceleration at both ends, plus a clearance bump; it lands exactly one stride
-  ahead. Legs are half a stride apart; stance 60 %. Heading changes happen in swing (curves, spot turns).
+  (exactly still) → toe rocker, with the pitch-rate timing measured on ipol_feet (fastest toes-down
+  rotation 30 ms before toe-off and 30 ms after contact); swing = quintic Hermite of the ankle path
+  and pitch matched in position, velocity and acceleration at both ends, plus a clearance bump; it
+  lands exactly one stride ahead. Legs are half a stride apart; stance 60 %. Heading changes happen
+  in swing (curves, spot turns).
 * Heel-strike transient: the heel meets the ground moving (default 0.15 m/s forward, 0.30 m/s down)
   and the heel pad stops it within 20 ms with a smooth (C2) deceleration. Initial contact is the start
   of that deceleration; the tibial acceleration peak (≈3 g) follows ~10 ms later.

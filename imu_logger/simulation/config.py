@@ -39,6 +39,17 @@ class Gait:
     heel_off_fraction: float = 0.38  # toe rocker starts at this fraction
     foot_pitch_contact_deg: float = 20.0  # toes up at initial contact (at 1.45 m stride)
     foot_pitch_toe_off_deg: float = 40.0  # toes down at toe-off (at 1.45 m stride)
+    # toe rocker pitch-rate profile, from ipol_feet (1884 hand-checked toe-offs of 10 subjects, foot
+    # dorsum): the fastest toes-down rotation comes 30 ms (IQR 20-40) before toe-off, the rate at
+    # toe-off is 0.70 (IQR 0.61-0.79) of that peak and still falling by 12 peak/s (IQR 8-16)
+    toe_rate_peak_lead_fraction: float = 0.028  # peak before toe-off, fraction of the stride (30 ms at 1.07 s)
+    toe_off_rate_ratio: float = 0.70  # rate at toe-off / peak rate
+    toe_off_rate_slope: float = 1.2  # rate slope at toe-off / mean slope from the peak to toe-off
+    # heel rocker, same source (1904 heel strikes): the fastest toes-down slap comes 30 ms (IQR 20-40)
+    # after contact, the rate at contact is 0.41 (IQR 0.22-0.60) of it and rising by 17 peak/s (IQR 7-28)
+    heel_rate_peak_lag_fraction: float = 0.028  # slap peak after contact, fraction of the stride
+    contact_rate_ratio: float = 0.41  # rate at contact / peak slap rate
+    contact_rate_slope: float = 0.87  # rate slope at contact / mean slope from contact to the peak
     swing_clearance_m: float = 0.04  # extra height of the ankle path in mid-swing
     # heel-strike transient: the heel meets the ground with this velocity (forward, down) and the heel
     # pad brings it to rest within impact_duration_s with a smooth deceleration profile
@@ -161,6 +172,14 @@ class SimConfig:
         g = self.gait
         if not 0 < g.foot_flat_fraction < g.heel_off_fraction < g.stance_fraction < 1:
             raise UserError("simulation: need 0 < foot_flat_fraction < heel_off_fraction < stance_fraction < 1")
+        if not 0 < g.toe_rate_peak_lead_fraction < 0.5 * (g.stance_fraction - g.heel_off_fraction):
+            raise UserError("simulation: toe_rate_peak_lead_fraction must be in (0, half the toe rocker)")
+        if not 0 < g.heel_rate_peak_lag_fraction < 0.5 * g.foot_flat_fraction:
+            raise UserError("simulation: heel_rate_peak_lag_fraction must be in (0, half the heel rocker)")
+        for name in ("toe_off", "contact"):
+            ratio, slope = getattr(g, f"{name}_rate_ratio"), getattr(g, f"{name}_rate_slope")
+            if not 0 < ratio < 1 or not 0 <= slope <= 3:
+                raise UserError(f"simulation: need 0 < {name}_rate_ratio < 1 and 0 <= {name}_rate_slope <= 3")
         if self.scenario.initial_standing_s < 1.0:
             raise UserError("simulation: initial_standing_s must be >= 1 s (it is the neutral pose)")
         for b in self.bouts or ():

@@ -5,9 +5,13 @@ The foot frame has its origin at the ankle joint centre. Its orientation is ``Rz
 ``t - t_ref`` for pitch, heading and an anchor point, plus the constant foot-frame vector from the
 anchor to the ankle, so ``ankle = anchor + R @ offset``:
 
-* heel rocker: anchor = heel contact point (moving during the heel-strike transient), pitch → 0;
+* heel rocker: anchor = heel contact point (moving during the heel-strike transient), pitch → 0, the
+  toe rocker's two-piece profile reversed in time: the foot lands already rotating toes-down, its
+  fastest slap comes a little after contact, then it settles flat (config.Gait);
 * foot flat: everything constant (exactly zero velocity);
-* toe rocker: anchor = metatarsal-head contact point, pitch 0 → toe-off pitch;
+* toe rocker: anchor = metatarsal-head contact point, pitch 0 → toe-off pitch in two pieces: the
+  toes-down rate rises from rest to its peak a little before toe-off, then falls to a fraction of the
+  peak at toe-off, still falling (non-zero angular acceleration), as on real feet (config.Gait);
 * swing: anchor = ankle, quintic Hermite between the toe-off and the next contact states (value,
   velocity and acceleration matched, so the motion is C2) plus a clearance bump.
 """
@@ -22,8 +26,6 @@ from .config import Subject
 from .kinematics import compose_axis, poly_eval, quintic_hermite
 from .scenario import Period
 
-HEEL_ROCKER_START_RATE = 0.6  # pitch rate at contact, as a fraction of (contact pitch / rocker duration)
-TOE_ROCKER_END_RATE = 1.0  # pitch rate at toe-off, as a multiple of (toe-off pitch / rocker duration)
 
 
 @dataclass
@@ -98,6 +100,24 @@ def evaluate(seg: Segments, idx: np.ndarray, t: np.ndarray) -> FootState:
     return FootState(rot, w, a, ankle, vel, acc)
 
 
+def peaked_rocker(total: float, duration: float, lead: float, ratio: float, slope: float
+                  ) -> tuple[float, float, float, float]:
+    """Pitch-rate profile of a rocker that starts from rest and ends at a free edge (toe-off).
+
+    From rest to the peak (``duration - lead`` s) the rate is ``R (4u³ - 3u⁴)``: zero rate,
+    acceleration and jerk at rest, zero acceleration at the peak. From the peak to the edge (``lead``
+    s) it is the cubic from R (flat) to ``ratio * R`` whose slope at the edge is ``slope`` times the
+    mean slope of the piece. R follows from the total rotation ``total`` (rad) over ``duration`` (s).
+    Returns R (rad/s), the rotation from rest to the peak (rad), and the rate (rad/s) and angular
+    acceleration (rad/s²) at the edge. Time-reversed, the same profile is the heel rocker.
+    """
+    d_a = duration - lead
+    end_slope = -slope * (1.0 - ratio)  # rate slope at the edge per unit of the piece, in units of R
+    fall = (1.0 + ratio) / 2.0 - end_slope / 12.0  # integral of the cubic rate over the piece, units R·lead
+    rate = total / (0.4 * d_a + fall * lead)
+    return rate, 0.4 * rate * d_a, ratio * rate, end_slope * rate / lead
+
+
 def _const_poly(values: np.ndarray, degree: int) -> np.ndarray:
     out = np.zeros(values.shape + (degree + 1,))
     out[..., 0] = values
@@ -140,19 +160,27 @@ def _bout_segments(walk, side: str, geo: FootGeometry) -> dict[str, np.ndarray]:
     d_hr, d_tr, d_sw = walk.foot_flat_fraction * T, (walk.stance_fraction - walk.heel_off_fraction) * T, \
         (1.0 - walk.stance_fraction) * T
     p_ic, p_to = walk.pitch_contact_rad, walk.pitch_toe_off_rad
-    v_ic = -HEEL_ROCKER_START_RATE * p_ic / d_hr
-    v_to = TOE_ROCKER_END_RATE * p_to / d_tr
     ones = np.ones(m)
     heel3 = np.column_stack([heel_xy, np.zeros(m + 1)])
     toe3 = heel3 + np.column_stack([np.cos(psi), np.sin(psi), np.zeros(m + 1)]) * (geo.toe[0] - geo.heel[0])
 
-    # toe rocker of contacts 0..m-1
-    tr = dict(start=ic[frm] + walk.heel_off_fraction * T, pitch=quintic_hermite(0, 0, 0, p_to, v_to, 0, d_tr) * ones[:, None],
-              heading=_const_poly(psi[frm], 5), anchor=_const_poly(toe3[frm], 6),
-              offset=np.tile(-geo.toe, (m, 1)), still=np.zeros(m, bool))
+    # toe rocker of contacts 0..m-1: rising then falling toes-down rate, both about the same toe point
+    lead = walk.toe_rate_peak_lead_fraction * T
+    r_to, p_pk, v_to, a_to = peaked_rocker(p_to, d_tr, lead, walk.toe_off_rate_ratio, walk.toe_off_rate_slope)
+    tr_rise = dict(start=ic[frm] + walk.heel_off_fraction * T,
+                   pitch=quintic_hermite(0, 0, 0, p_pk, r_to, 0, d_tr - lead) * ones[:, None],
+                   heading=_const_poly(psi[frm], 5), anchor=_const_poly(toe3[frm], 6),
+                   offset=np.tile(-geo.toe, (m, 1)), still=np.zeros(m, bool))
+    tr_rise["t_ref"] = tr_rise["start"].copy()
+    tr = dict(tr_rise, start=ic[frm] + walk.stance_fraction * T - lead,
+              pitch=quintic_hermite(p_pk, r_to, 0, p_to, v_to, a_to, lead) * ones[:, None])
     tr["t_ref"] = tr["start"].copy()
-    # heel strike transient then heel rocker of contacts 1..m
-    hr_pitch = quintic_hermite(p_ic, v_ic, 0, 0, 0, 0, d_hr) * ones[:, None]
+    # heel rocker of contacts 1..m: the toe rocker's profile reversed in time (contact → peak slap →
+    # rest); the peak comes after the heel-strike transient
+    lag = max(walk.heel_rate_peak_lag_fraction * T, walk.impact_duration_s)
+    r_hr, p_hk, v_e, a_e = peaked_rocker(p_ic, d_hr, lag, walk.contact_rate_ratio, walk.contact_rate_slope)
+    v_ic, a_ic = -v_e, a_e  # time reversal flips the rate, keeps the acceleration
+    hr_fall = quintic_hermite(p_ic, v_ic, a_ic, p_hk, -r_hr, 0, lag) * ones[:, None]
     tau_i = walk.impact_duration_s
     fwd = np.column_stack([np.cos(psi[to]), np.sin(psi[to]), np.zeros(m)])
     v0 = walk.impact_velocity_mps[0] * fwd + np.array([0.0, 0.0, -walk.impact_velocity_mps[1]])
@@ -162,9 +190,11 @@ def _bout_segments(walk, side: str, geo: FootGeometry) -> dict[str, np.ndarray]:
     impact[:, :, 1] = v0
     impact[:, :, 3] = -v0 / tau_i**2
     impact[:, :, 4] = 0.5 * v0 / tau_i**3
-    im = dict(start=ic[to], t_ref=ic[to].copy(), pitch=hr_pitch, heading=_const_poly(psi[to], 5), anchor=impact,
+    im = dict(start=ic[to], t_ref=ic[to].copy(), pitch=hr_fall, heading=_const_poly(psi[to], 5), anchor=impact,
               offset=np.tile(-geo.heel, (m, 1)), still=np.zeros(m, bool))
     hr = dict(im, start=ic[to] + tau_i, anchor=_const_poly(heel3[to], 6))
+    hr_rest = dict(hr, start=ic[to] + lag, t_ref=ic[to] + lag,
+                   pitch=quintic_hermite(p_hk, -r_hr, 0, 0, 0, 0, d_hr - lag) * ones[:, None])
     fl = _still(ic[to] + walk.foot_flat_fraction * T, heel_xy[to], psi[to], geo)
     fl["t_ref"] = ic[to].copy()
 
@@ -172,7 +202,7 @@ def _bout_segments(walk, side: str, geo: FootGeometry) -> dict[str, np.ndarray]:
     tr_seg = Segments(**{k: tr[k] for k in Segments.__dataclass_fields__})
     im_seg = Segments(**{k: im[k] for k in Segments.__dataclass_fields__})
     k = np.arange(m)
-    s0 = evaluate(tr_seg, k, tr["start"] + d_tr)
+    s0 = evaluate(tr_seg, k, tr["start"] + lead)
     s1 = evaluate(im_seg, k, ic[to])
     anchor = np.zeros((m, 3, 7))
     anchor[:, :, :6] = quintic_hermite(s0.ankle, s0.ankle_vel, s0.ankle_acc, s1.ankle, s1.ankle_vel, s1.ankle_acc,
@@ -181,9 +211,10 @@ def _bout_segments(walk, side: str, geo: FootGeometry) -> dict[str, np.ndarray]:
     bump = 64.0 * walk.clearance_m * np.array([0, 0, 0, 1, -3, 3, -1]) / d_sw ** np.arange(7)
     anchor[:, 2, :] += bump
     dpsi = np.angle(np.exp(1j * (psi[to] - psi[frm])))
-    sw = dict(start=ic[frm] + walk.stance_fraction * T, pitch=quintic_hermite(p_to, v_to, 0, p_ic, v_ic, 0, d_sw) * ones[:, None],
+    sw = dict(start=ic[frm] + walk.stance_fraction * T,
+              pitch=quintic_hermite(p_to, v_to, a_to, p_ic, v_ic, a_ic, d_sw) * ones[:, None],
               heading=quintic_hermite(psi[frm], 0, 0, psi[frm] + dpsi, 0, 0, d_sw), anchor=anchor,
               offset=np.zeros((m, 3)), still=np.zeros(m, bool))
     sw["t_ref"] = sw["start"].copy()
-    pieces = [tr, sw, im, hr, fl]
+    pieces = [tr_rise, tr, sw, im, hr, hr_rest, fl]
     return {key: np.concatenate([p[key] for p in pieces]) for key in pieces[0]}

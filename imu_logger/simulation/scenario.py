@@ -41,6 +41,12 @@ class WalkBout:
     heel_off_fraction: float
     pitch_contact_rad: float  # toes up, > 0
     pitch_toe_off_rad: float  # toes down, < 0
+    toe_rate_peak_lead_fraction: float  # toe rocker rate profile (see config.Gait)
+    toe_off_rate_ratio: float
+    toe_off_rate_slope: float
+    heel_rate_peak_lag_fraction: float  # heel rocker rate profile (see config.Gait)
+    contact_rate_ratio: float
+    contact_rate_slope: float
     clearance_m: float
     impact_velocity_mps: tuple[float, float]  # forward, down (magnitudes)
     impact_duration_s: float
@@ -198,6 +204,9 @@ class _Planner:
             stance_fraction=g.stance_fraction, foot_flat_fraction=g.foot_flat_fraction, heel_off_fraction=ho,
             pitch_contact_rad=np.radians(g.foot_pitch_contact_deg) * scale,
             pitch_toe_off_rad=-np.radians(g.foot_pitch_toe_off_deg) * scale,
+            toe_rate_peak_lead_fraction=g.toe_rate_peak_lead_fraction, toe_off_rate_ratio=g.toe_off_rate_ratio,
+            toe_off_rate_slope=g.toe_off_rate_slope, heel_rate_peak_lag_fraction=g.heel_rate_peak_lag_fraction,
+            contact_rate_ratio=g.contact_rate_ratio, contact_rate_slope=g.contact_rate_slope,
             clearance_m=g.swing_clearance_m * scale,
             impact_velocity_mps=(g.impact_velocity_mps[0] * scale, g.impact_velocity_mps[1] * scale),
             impact_duration_s=g.impact_duration_s, lead=lead, first_ic_s=first_ic, contacts=contacts,
