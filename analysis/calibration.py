@@ -147,7 +147,7 @@ class SensorCalibration:
         edges = np.concatenate([[0], starts, [len(self.time_s)]])
         out = np.empty(np.shape(v))
         for m, a, b in zip(self.mountings, edges[:-1], edges[1:]):
-            out[a:b] = v[a:b] @ m.r_segment_sensor.T
+            out[a:b] = _rotate_rows(v[a:b], m.r_segment_sensor)
         return out
 
     def r_segment_sensor(self) -> np.ndarray:
@@ -175,6 +175,16 @@ class Calibration:
 
 # ---------------------------------------------------------------------------------------------
 # signal helpers
+
+
+def _row_norms(v: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row of (n, 3) values (einsum: no BLAS threads, which stall on a busy machine)."""
+    return np.sqrt(np.einsum("ij,ij->i", v, v))
+
+
+def _rotate_rows(v: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Rows of (n, 3) values multiplied by the (3, 3) matrix r: r @ v[i] for every i."""
+    return np.einsum("ij,kj->ik", v, r)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -244,7 +254,7 @@ def detect_still(acc: np.ndarray, gyr: np.ndarray, rate_hz: float,
     w = max(3, int(round(STILL_WINDOW_S * rate_hz)))
     gyr_std = _moving(gyr, w, segments, "std").max(axis=1)
     acc_std = _moving(acc, w, segments, "std").max(axis=1)
-    norm_ok = np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
+    norm_ok = np.abs(_row_norms(acc) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
     still = (gyr_std < STILL_GYR_STD_RADPS) & (acc_std < STILL_ACC_STD_MPS2) & norm_ok
     return _drop_short(still, int(MIN_STILL_S * rate_hz))
 
@@ -278,7 +288,7 @@ def gyro_bias(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> np.ndar
 
 def principal_axis(gyr: np.ndarray) -> np.ndarray:
     """Unit axis (3,) of the largest second moment of angular velocity (sign arbitrary)."""
-    _, vecs = np.linalg.eigh(gyr.T @ gyr)
+    _, vecs = np.linalg.eigh(np.einsum("ni,nj->ij", gyr, gyr))
     return vecs[:, -1]
 
 
@@ -290,10 +300,10 @@ def flexion_axis(gyr: np.ndarray, vertical: np.ndarray) -> np.ndarray:
     stable from bout to bout (simulated days: median 0.8°, max 2.9° between bouts, against 3.8° and
     23° for plain PCA).
     """
-    rate = np.linalg.norm(gyr, axis=1)
+    rate = _row_norms(gyr)
     fast = gyr[rate > 0.5 * np.percentile(rate, 95)]
     v = _unit(vertical)
-    return principal_axis(fast - np.outer(fast @ v, v))
+    return principal_axis(fast - np.outer(np.einsum("ij,j->i", fast, v), v))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -367,7 +377,7 @@ def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
 
 def _stance_points(s: _Sensor) -> np.ndarray:
     """Index of the least-moving sample of each stride during walking (one per local gyro minimum)."""
-    norm = np.linalg.norm(s.gyr, axis=1)
+    norm = _row_norms(s.gyr)
     smooth = pd.Series(norm).rolling(max(3, int(0.05 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     half = int(0.35 * s.rate)  # strides last more than 0.7 s
     from scipy.ndimage import minimum_filter1d
@@ -439,14 +449,14 @@ def _walking_still_fraction(s: _Sensor) -> float:
     """Fraction of walking samples in which the segment is nearly motionless (foot flat in stance)."""
     if s.walking.sum() < s.rate:
         return float("nan")
-    norm = np.linalg.norm(s.gyr[s.walking], axis=1)
-    acc_ok = np.abs(np.linalg.norm(s.acc[s.walking], axis=1) - GRAVITY_MPS2) < 1.5
+    norm = _row_norms(s.gyr[s.walking])
+    acc_ok = np.abs(_row_norms(s.acc[s.walking]) - GRAVITY_MPS2) < 1.5
     return float(np.mean((norm < 0.5) & acc_ok))
 
 
 def _swing_envelope(s: _Sensor, grid: np.ndarray) -> np.ndarray:
     """Gyroscope norm smoothed over 0.1 s on a common time grid (NaN outside the sensor's samples)."""
-    norm = pd.Series(np.linalg.norm(s.gyr, axis=1)).rolling(
+    norm = pd.Series(_row_norms(s.gyr)).rolling(
         max(3, int(0.1 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     out = np.interp(grid, s.t, norm, left=np.nan, right=np.nan)
     return out
@@ -639,7 +649,7 @@ def _neutral_interval(side_sensors: list[_Sensor], given: tuple[float, float] | 
         directions = []
         for s in side_sensors:  # gravity directions of this still run only, on the reference times
             acc = np.column_stack([np.interp(ref.t[a:b], s.t, s.acc[:, k]) for k in range(3)])
-            directions.append(acc / np.linalg.norm(acc, axis=1, keepdims=True))
+            directions.append(acc / _row_norms(acc)[:, None])
         for start, stop in _constant_pose_parts(directions, 0, b - a):
             start, stop = start + a, stop + a
             if ref.t[stop - 1] - ref.t[start] >= MIN_NEUTRAL_S:
@@ -662,7 +672,7 @@ def _constant_pose_parts(directions: list[np.ndarray], a: int, b: int) -> list[t
         while True:  # search ahead in growing chunks: a long still run may hold many postures
             end = min(b, pos + look)
             for d in directions:
-                moved = np.flatnonzero(d[pos:end] @ d[pos] < cos_tol)
+                moved = np.flatnonzero(np.einsum("ij,j->i", d[pos:end], d[pos]) < cos_tol)
                 if len(moved):
                     stop = min(stop, pos + int(moved[0]))
             if stop < b or end == b:
@@ -801,10 +811,10 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
         shin = f"{side}_shin"
         if shin in present:
             s = sensors[shin]
-            w_shin = s.gyr @ axes[shin]
+            w_shin = np.einsum("ij,j->i", s.gyr, axes[shin])
             if foot in present:
                 f = sensors[foot]
-                w_foot = np.interp(s.t, f.t, f.gyr @ (signs[foot][0] * axes[foot]))
+                w_foot = np.interp(s.t, f.t, np.einsum("ij,j->i", f.gyr, signs[foot][0] * axes[foot]))
                 both = s.walking & (np.interp(s.t, f.t, f.walking.astype(float)) > 0.5)
                 r = _correlation(w_shin[both], w_foot[both])
                 if np.isfinite(r) and abs(r) > 0.2:

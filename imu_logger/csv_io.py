@@ -94,7 +94,7 @@ def export_raw_csv(samples: dict[str, SensorSamples], out_dir: Path) -> list[Pat
         df = pd.DataFrame({TIME: s.data[TIME]})
         for src, dst in zip((*ACC, *GYR), (*CSV_ACC, *CSV_GYR)):
             df[dst] = s.data[src]
-        if s.data[list(MAG)].notna().any().any():
+        if set(MAG) <= set(s.data.columns):
             for src, dst in zip(MAG, CSV_MAG):
                 df[dst] = s.data[src]
         path = out_dir / f"{placement}.csv"

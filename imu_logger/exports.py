@@ -77,7 +77,7 @@ def _samples_tables(res: Results) -> dict[str, pd.DataFrame]:
         raise UserError(f"{res.source}: samples need the recording; export from the .mcap file")
     tables = {}
     for placement, s in decode_recording(read_recording(res.recording)).items():
-        cols = [TIME, *ACC, *GYR] + (list(MAG) if s.data[list(MAG)].notna().any().any() else [])
+        cols = [TIME, *ACC, *GYR] + (list(MAG) if set(MAG) <= set(s.data.columns) else [])
         tables[f"samples_{placement}"] = s.data[cols]
     return tables
 

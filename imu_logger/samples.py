@@ -30,7 +30,7 @@ class SensorSamples:
     placement: str
     model: str
     rate_hz: float
-    data: pd.DataFrame  # time_s, acc_*_mps2, gyr_*_radps, mag_*_ut, connection
+    data: pd.DataFrame  # time_s, acc_*_mps2, gyr_*_radps, [mag_*_ut if the sensor sent any], connection
     gaps: pd.DataFrame  # GAP_COLUMNS
     clocks: dict[int, ClockFit] = field(default_factory=dict)
     corrupt: list[tuple[int, str]] = field(default_factory=list)
@@ -106,13 +106,15 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
                 gap_rows.append((placement, int(connection), prev_end[0], float(t[0]), missing,
                                  "disconnect"))
         prev_end = (float(t[-1]), int(connection))
-        mag = stream.mag_ut if stream.mag_ut is not None else np.full((len(stream), 3), np.nan)
-        frame = pd.DataFrame(np.column_stack([t, stream.acc_mps2, stream.gyr_radps, mag]),
-                             columns=[TIME, *ACC, *GYR, *MAG])
-        frame["connection"] = np.int32(connection)
-        frames.append(frame)
-    data = (pd.concat(frames, ignore_index=True) if frames
-            else pd.DataFrame(columns=[TIME, *ACC, *GYR, *MAG, "connection"], dtype=float))
+        columns = {TIME: np.asarray(t, np.float64)}
+        for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
+            if names is MAG and (values is None or not np.isfinite(values).any()):
+                continue  # no magnetometer data from this sensor: no mag columns
+            columns.update({n: np.ascontiguousarray(values[:, k]) for k, n in enumerate(names)})
+        columns["connection"] = np.full(len(t), connection, np.int32)
+        frames.append(pd.DataFrame(columns, copy=False))
+    data = (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=[TIME, *ACC, *GYR, "connection"], dtype=float))
     gaps_df = pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
     return SensorSamples(placement, info.model, info.rate_hz, data, gaps_df, clocks, corrupt)
 

@@ -74,3 +74,16 @@ def test_moving_std_and_mean_equal_pandas_rolling_within_segments() -> None:
             got = _moving(values, window, segments, how)
             assert np.array_equal(np.isnan(got), np.isnan(expected))
             assert np.nanmax(np.abs(got - expected)) < 1e-9
+
+
+def test_gap_cubic_equals_scipy_not_a_knot_spline() -> None:
+    from scipy.interpolate import CubicSpline
+
+    from analysis.orientation.segments import not_a_knot_cubic
+
+    rng = np.random.default_rng(10)
+    for n in range(2, 9):
+        x = np.cumsum(rng.uniform(0.005, 0.02, n))
+        y = rng.normal(size=(n, 6))
+        xq = np.sort(rng.uniform(x[0], x[-1], 15))
+        assert np.abs(not_a_knot_cubic(x, y, xq) - CubicSpline(x, y)(xq)).max() < 1e-8, n

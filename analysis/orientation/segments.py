@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import CubicSpline
+from numba import njit
 
 from imu_logger.errors import UserError
 
@@ -74,7 +74,7 @@ def _previous_stride_fill(x: np.ndarray, i0: int, i1: int, rate: float) -> np.nd
     if len(lags) == 0 or len(ctx) < n_ctx:
         return None
     gyr = x[:, :3]
-    mismatch = ((gyr[ctx[None, :] - lags[:, None]] - gyr[ctx][None]) ** 2).sum(axis=(1, 2))
+    mismatch = _lag_mismatch(gyr, ctx, lags)
     best = int(np.argmin(mismatch))
     spread = ((gyr[ctx] - gyr[ctx].mean(axis=0)) ** 2).sum()
     if not spread > 0 or np.sqrt(mismatch[best] / spread) > MATCH_MAX:
@@ -83,6 +83,52 @@ def _previous_stride_fill(x: np.ndarray, i0: int, i1: int, rate: float) -> np.nd
     w = (np.arange(1, i1 - i0) / (i1 - i0))[:, None]
     start_off, end_off = x[i0] - x[i0 - lag], x[i1] - x[i1 - lag]
     return x[i0 + 1 - lag:i1 - lag] + (1.0 - w) * start_off + w * end_off
+
+
+@njit(cache=True)
+def _lag_mismatch(gyr: np.ndarray, ctx: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Sum of squared differences (L,) between gyr[ctx] and gyr[ctx - lag] for each lag."""
+    out = np.zeros(lags.shape[0])
+    for j in range(lags.shape[0]):
+        total = 0.0
+        for i in ctx:
+            for k in range(3):
+                d = gyr[i - lags[j], k] - gyr[i, k]
+                total += d * d
+        out[j] = total
+    return out
+
+
+@njit(cache=True)
+def not_a_knot_cubic(x: np.ndarray, y: np.ndarray, xq: np.ndarray) -> np.ndarray:
+    """Cubic spline through (x, y) (y: (n, k), x increasing, n >= 2) with not-a-knot ends, at xq (inside
+    [x[0], x[-1]]); two points give the line, three the parabola (as scipy's CubicSpline)."""
+    n, k = y.shape
+    h = x[1:] - x[:-1]
+    m = np.zeros((n, k))  # second derivatives
+    if n >= 3:
+        a = np.zeros((n, n))
+        rhs = np.zeros((n, k))
+        for i in range(1, n - 1):
+            a[i, i - 1], a[i, i], a[i, i + 1] = h[i - 1], 2.0 * (h[i - 1] + h[i]), h[i]
+            rhs[i] = 6.0 * ((y[i + 1] - y[i]) / h[i] - (y[i] - y[i - 1]) / h[i - 1])
+        if n == 3:  # one parabola: equal second derivatives
+            a[0, 0], a[0, 1] = 1.0, -1.0
+            a[2, 1], a[2, 2] = -1.0, 1.0
+        else:  # third derivative continuous at the second and the second-to-last point
+            a[0, 0], a[0, 1], a[0, 2] = -h[1], h[0] + h[1], -h[0]
+            a[n - 1, n - 3], a[n - 1, n - 2], a[n - 1, n - 1] = -h[n - 2], h[n - 3] + h[n - 2], -h[n - 3]
+        m = np.linalg.solve(a, rhs)
+    out = np.empty((xq.shape[0], k))
+    j = 0
+    for q in range(xq.shape[0]):
+        while j < n - 2 and xq[q] > x[j + 1]:
+            j += 1
+        u, v, hj = x[j + 1] - xq[q], xq[q] - x[j], h[j]
+        for c in range(k):
+            out[q, c] = (m[j, c] * u ** 3 + m[j + 1, c] * v ** 3) / (6.0 * hj) \
+                + (y[j, c] / hj - m[j, c] * hj / 6.0) * u + (y[j + 1, c] / hj - m[j + 1, c] * hj / 6.0) * v
+    return out
 
 
 def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, method: str,
@@ -94,14 +140,20 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
     where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
     filled_t = np.interp(np.arange(where[-1] + 1), where, t)
     both = np.hstack([gyr, acc])
-    filled = np.column_stack([np.interp(filled_t, t, x) for x in both.T])
+    filled = np.empty((len(filled_t), 6))
+    filled[where] = both
+    # missing samples: linear between the real samples around them, then better fills for longer gaps
+    before = np.repeat(np.arange(len(n_missing)), n_missing)
+    missing = np.setdiff1d(np.arange(len(filled_t)), where, assume_unique=True)
+    frac = ((filled_t[missing] - t[before]) / (t[before + 1] - t[before]))[:, None]
+    filled[missing] = both[before] + frac * (both[before + 1] - both[before])
     for k in np.flatnonzero(n_missing > 1):
         inside = slice(where[k] + 1, where[k + 1])
         copy = _previous_stride_fill(filled, int(where[k]), int(where[k + 1]), rate)
         if copy is None:
             # a cubic through the samples around the gap follows a swing peak better than a straight line
             around = np.arange(max(0, k - 3), min(len(t), k + 5))
-            copy = CubicSpline(t[around], both[around])(filled_t[inside])
+            copy = not_a_knot_cubic(t[around], both[around], filled_t[inside])
         filled[inside] = copy
     return orientation(filled[:, :3], filled[:, 3:], rate, method, **params)[where]
 

@@ -39,11 +39,16 @@ def _filters() -> tuple[str, ...]:
     return FILTERS
 
 
+def _default_filter() -> str:
+    from analysis.orientation.filters import DEFAULT_FILTER
+    return DEFAULT_FILTER
+
+
 @click.command()
 @click.argument("recording", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for strides.csv, bouts.csv, summary.csv, angles.parquet, analysis.json.")
-@click.option("--filter", "method", type=click.Choice(_filters()), default="vqf", show_default=True,
+@click.option("--filter", "method", type=click.Choice(_filters()), default=_default_filter(), show_default=True,
               help="Orientation filter for the ankle angles.")
 @click.option("--neutral", default=None, metavar="START,END",
               help="Quiet-standing interval (s from the recording start) to use as 0°; default: found automatically.")

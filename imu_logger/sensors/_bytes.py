@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 from typing import Sequence
 
+import numba
 import numpy as np
 
 from imu_logger.sensors.base import DecodedStream
@@ -79,6 +80,36 @@ def crc16_ccitt(data: bytes) -> int:
     return binascii.crc_hqx(data, 0xFFFF)
 
 
+def _crc16_table() -> np.ndarray:
+    table = np.zeros(256, np.uint16)
+    for byte in range(256):
+        crc = byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+        table[byte] = crc & 0xFFFF
+    return table
+
+
+_CRC16_TABLE = _crc16_table()
+
+
+@numba.njit(cache=True)
+def _crc16_many(words: np.ndarray, offsets: np.ndarray, sizes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    out = np.empty(offsets.size, np.uint16)
+    for k in range(offsets.size):
+        crc = 0xFFFF
+        for i in range(offsets[k], offsets[k] + sizes[k]):
+            crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ words[i]) & 0xFF]
+        out[k] = crc
+    return out
+
+
+def crc16_ccitt_many(buf: bytes, offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """:func:`crc16_ccitt` of ``buf[o:o + n]`` for every offset and size, compiled (one call per day)."""
+    return _crc16_many(np.frombuffer(buf, np.uint8), np.asarray(offsets, np.int64),
+                       np.asarray(sizes, np.int64), _CRC16_TABLE)
+
+
 class PendingSamples:
     """Samples an emulator has taken but not yet sent (for models that batch samples)."""
 
@@ -121,3 +152,17 @@ def sample_block(acc_mps2: np.ndarray, gyr_radps: np.ndarray, mag_ut: np.ndarray
     gyr = np.asarray(gyr_radps, dtype=np.float64).reshape(n, 3)
     mag = np.full((n, 3), np.nan) if mag_ut is None else np.asarray(mag_ut, dtype=np.float64).reshape(n, 3)
     return acc, gyr, mag, t
+
+
+def packed_payloads(payloads: Sequence[bytes]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """All payloads back to back, with each one's offset and length (int64 arrays).
+
+    A sequence that already stores them so (the recording reader's) is used as it is.
+    """
+    buffer = getattr(payloads, "buffer", None)
+    if buffer is not None:
+        return buffer, payloads.offsets, payloads.lengths  # type: ignore[attr-defined]
+    items = [bytes(p) for p in payloads]
+    lengths = np.fromiter((len(p) for p in items), np.int64, len(items))
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if items else lengths
+    return b"".join(items), offsets, lengths

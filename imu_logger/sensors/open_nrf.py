@@ -23,7 +23,8 @@ import numpy as np
 
 from imu_logger.sensors._bytes import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, battery_level, check_inputs, crc16_ccitt,
-    empty_stream, length_mismatch, quantise, sample_block, unwrap_with_host,
+    crc16_ccitt_many,
+    empty_stream, length_mismatch, packed_payloads, quantise, sample_block, unwrap_with_host,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -90,6 +91,43 @@ def _check_packet(p: bytes) -> str | None:
     return None
 
 
+_HEADER_DTYPE = np.dtype([("version", "u1"), ("flags", "u1"), ("seq", "<u4"), ("t_us", "<u4"),
+                          ("period_us", "<u2"), ("count", "u1"), ("acc_g", "u1"), ("gyr_dps", "<u2")])
+
+
+def _byte(buf: bytes, offsets: np.ndarray, k: int) -> np.ndarray:
+    """Byte ``k`` of each payload (0 where a payload is shorter)."""
+    words = np.frombuffer(buf, np.uint8)
+    at = offsets + k
+    return np.where(at < words.size, words[np.minimum(at, max(words.size - 1, 0))], 0) if words.size else at * 0
+
+
+def _headers(buf: bytes, offsets: np.ndarray) -> np.ndarray:
+    """The 16-byte headers at ``offsets``, as a structured array."""
+    rows = np.lib.stride_tricks.sliding_window_view(np.frombuffer(buf, np.uint8), HEADER_LEN)[offsets]
+    return np.ascontiguousarray(rows).view(_HEADER_DTYPE)[:, 0]
+
+
+def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """Which candidate payloads are whole, valid packets (the checks of :func:`_check_packet`)."""
+    ok = candidate & (lengths >= HEADER_LEN + CRC_LEN)
+    i = np.flatnonzero(ok)
+    words = np.frombuffer(buf, np.uint8)
+    end = offsets[i] + lengths[i]
+    stored = words[end - 2].astype(np.uint16) | (words[end - 1].astype(np.uint16) << 8)
+    ok[i] = crc16_ccitt_many(buf, offsets[i], lengths[i] - CRC_LEN) == stored
+    if not ok.any():
+        return ok
+    i = np.flatnonzero(ok)
+    h = _headers(buf, offsets[i])
+    stride = np.where(h["flags"] & FLAG_MAG, 18, 12)
+    fine = ((h["version"] == VERSION) & ((h["flags"] & (0xFF ^ (FLAG_OVERFLOW | FLAG_MAG))) == 0)
+            & (h["count"] > 0) & (lengths[i] == HEADER_LEN + h["count"].astype(np.int64) * stride + CRC_LEN)
+            & (h["period_us"] > 0) & np.isin(h["acc_g"], ACC_RANGES_G) & np.isin(h["gyr_dps"], GYR_RANGES_DPS))
+    ok[i[~fine]] = False
+    return ok
+
+
 class OpenNrf(SensorModel):
     """Open nRF52840 format: batched samples, sample sequence numbers, µs clock, overflow flag, CRC."""
 
@@ -137,46 +175,55 @@ class OpenNrf(SensorModel):
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(True, True, True, length_mismatch(self.key, len(payloads)))
-        corrupt: list[tuple[int, str]] = []
-        notes: list[tuple[int, str]] = []
-        idx, seq, t_us, period, count, blocks, scales = [], [], [], [], [], [], []
-        for i, (u, p) in enumerate(zip(uuids, payloads)):
-            p = bytes(p)
-            if str(u).lower() == CONTROL_UUID and len(p) == 2 and p[0] & 0x80:
-                continue  # a command reply, if the host subscribed to them: not sample data
-            if str(u).lower() != DATA_UUID:
-                corrupt.append((i, f"open_nrf: notification from unexpected characteristic {u}"))
-                continue
-            why = _check_packet(p)
-            if why is not None:
-                corrupt.append((i, f"open_nrf: {why}"))
-                continue
-            _, flags, first, t_first, per, n, acc_g, gyr_dps = HEADER.unpack_from(p)
-            if flags & FLAG_OVERFLOW:
-                notes.append((i, "open_nrf: sensor FIFO overflowed, samples lost before this packet"))
-            stride = 9 if flags & FLAG_MAG else 6
-            blocks.append(np.frombuffer(p, dtype="<i2", count=n * stride, offset=HEADER_LEN).reshape(n, stride))
-            idx.append(i), seq.append(first), t_us.append(t_first), period.append(per), count.append(n)
-            scales.append((acc_g, gyr_dps))
-        if not idx:
+        buf, offsets, lengths = packed_payloads(payloads)
+        code = {u: {DATA_UUID: 0, CONTROL_UUID: 1}.get(str(u).lower(), 2) for u in set(uuids)}
+        kind = np.fromiter((code[u] for u in uuids), np.int8, len(uuids))
+        reply = (kind == 1) & (lengths == 2) & (_byte(buf, offsets, 0) & 0x80 > 0)
+        corrupt = [(int(i), f"open_nrf: notification from unexpected characteristic {uuids[i]}")
+                   for i in np.flatnonzero((kind != 0) & ~reply)]
+        good = _valid_packets(buf, offsets, lengths, kind == 0)
+        for i in np.flatnonzero((kind == 0) & ~good):  # few: say why, one by one
+            corrupt.append((int(i), f"open_nrf: {_check_packet(buf[offsets[i]:offsets[i] + lengths[i]])}"))
+        corrupt.sort()
+        idx = np.flatnonzero(good)
+        if idx.size == 0:
             return empty_stream(True, True, True, corrupt)
-        host_p = host[np.asarray(idx)]
-        per_s = np.asarray(period, dtype=np.float64) * 1e-6
-        seq_u = unwrap_with_host(np.asarray(seq), SEQ_MODULUS, float(np.median(per_s)), host_p)
-        t_u = unwrap_with_host(np.asarray(t_us), TIME_MODULUS, 1e-6, host_p)
-        n_arr = np.asarray(count)
+        head = _headers(buf, offsets[idx])
+        n_arr = head["count"].astype(np.int64)
+        mag = (head["flags"] & FLAG_MAG) > 0
+        notes = [(int(i), "open_nrf: sensor FIFO overflowed, samples lost before this packet")
+                 for i in idx[(head["flags"] & FLAG_OVERFLOW) > 0]]
+        raw = np.empty((int(n_arr.sum()), 9), np.float64)
+        raw[:, 6:9] = np.nan
+        first_row = np.cumsum(n_arr) - n_arr
+        words = np.frombuffer(buf, np.uint8)
+        layout = lengths[idx] * 2 + mag  # equal length and mag flag: equal count and width
+        for key in np.unique(layout):  # one gather per packet layout (usually one)
+            g = np.flatnonzero(layout == key)
+            n, width = int(n_arr[g[0]]), 9 if mag[g[0]] else 6
+            size = HEADER_LEN + n * width * 2
+            body = np.lib.stride_tricks.sliding_window_view(words, size)[offsets[idx[g]], HEADER_LEN:]
+            block = np.ascontiguousarray(body).view("<i2").reshape(g.size * n, width)
+            if g.size == idx.size:
+                raw[:, :width] = block
+            else:
+                raw[(first_row[g][:, None] + np.arange(n)).ravel(), :width] = block
+        for cols, field, unit in ((slice(0, 3), "acc_g", GRAVITY_MPS2), (slice(3, 6), "gyr_dps", DEG)):
+            full_scale = head[field].astype(np.float64)
+            if np.all(full_scale == full_scale[0]):  # one setting all day: no per-sample array
+                raw[:, cols] *= full_scale[0] * unit / 32768.0
+            else:
+                raw[:, cols] *= (np.repeat(full_scale, n_arr) * unit / 32768.0)[:, None]
+        raw[:, 6:9] *= MAG_LSB_UT
+        si = raw
+        host_p = host[idx]
+        per_s = head["period_us"].astype(np.float64) * 1e-6
+        seq_u = unwrap_with_host(head["seq"].astype(np.int64), SEQ_MODULUS, float(np.median(per_s)), host_p)
+        t_u = unwrap_with_host(head["t_us"].astype(np.int64), TIME_MODULUS, 1e-6, host_p)
         within = np.arange(n_arr.sum()) - np.repeat(np.cumsum(n_arr) - n_arr, n_arr)
-        raw = np.vstack([b[:, :6] for b in blocks]).astype(np.float64)
-        scale = np.repeat(np.asarray(scales, dtype=np.float64), n_arr, axis=0)
-        si = np.full((raw.shape[0], 9), np.nan)
-        si[:, 0:3] = raw[:, 0:3] * (scale[:, 0:1] * GRAVITY_MPS2 / 32768.0)
-        si[:, 3:6] = raw[:, 3:6] * (scale[:, 1:2] * DEG / 32768.0)
-        has_mag = np.repeat(np.asarray([b.shape[1] == 9 for b in blocks]), n_arr)
-        if has_mag.any():
-            si[has_mag, 6:9] = np.vstack([b[:, 6:9] for b in blocks if b.shape[1] == 9]) * MAG_LSB_UT
         return DecodedStream(
             acc_mps2=si[:, 0:3], gyr_radps=si[:, 3:6], mag_ut=si[:, 6:9],
-            host_time_s=np.repeat(host_p, n_arr), notification_index=np.repeat(np.asarray(idx, dtype=np.int64), n_arr),
+            host_time_s=np.repeat(host_p, n_arr), notification_index=np.repeat(idx.astype(np.int64), n_arr),
             sensor_time_s=np.repeat(t_u * 1e-6, n_arr) + within * np.repeat(per_s, n_arr),
             counter=np.repeat(seq_u, n_arr) + within, corrupt=corrupt, notes=notes)
 
