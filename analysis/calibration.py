@@ -43,7 +43,9 @@ Checks, reported as :class:`PlacementWarning` naming the placement:
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -91,6 +93,21 @@ SIDE_MIN_DEG = 0.5
 SLIP_DEG = 10.0
 #: bouts shorter than this are not used for slip detection (too few strides for a stable axis)
 MIN_SLIP_BOUT_S = 8.0
+#: sensors prepared and filtered at the same time (threads; the compiled kernels release the GIL)
+WORKERS = 2
+#: the bias of a still period is the median of at most this many of its samples (evenly spread)
+BIAS_MEDIAN_SAMPLES = 2000
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def in_parallel(fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+    """fn over items, ``WORKERS`` at a time, results in order (exceptions re-raised)."""
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(fn, items))
 
 
 @dataclass(frozen=True)
@@ -194,7 +211,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _window_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, window: int, min_count: int,
                   std: bool) -> np.ndarray:
     """Centred moving mean or sample std of (n, k) values within each [start, stop) range, NaN where the
@@ -267,10 +284,12 @@ def detect_walking(gyr: np.ndarray, rate_hz: float, segments: list[tuple[int, in
 
 
 def bias_knots(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Times (k,) and gyroscope bias (k, 3) rad/s: the median of each still period, at its middle."""
+    """Times (k,) and gyroscope bias (k, 3) rad/s: the median of each still period (over up to about
+    2 × ``BIAS_MEDIAN_SAMPLES`` evenly spread samples), at its middle."""
     runs = _runs(still)
     mids = np.array([time_s[(a + b - 1) // 2] for a, b in runs], dtype=float)
-    values = np.array([np.median(gyr[a:b], axis=0) for a, b in runs], dtype=float).reshape(-1, 3)
+    values = np.array([np.median(gyr[a:b:max(1, (b - a) // BIAS_MEDIAN_SAMPLES)], axis=0) for a, b in runs],
+                      dtype=float).reshape(-1, 3)
     return mids, values
 
 
@@ -385,7 +404,7 @@ def _stance_points(s: _Sensor) -> np.ndarray:
     return np.flatnonzero(local_min)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _travel_directions(q: np.ndarray, acc: np.ndarray, stance: np.ndarray, seg_of: np.ndarray,
                        t: np.ndarray, rate: float, gravity: float) -> np.ndarray:
     """Sum over strides (consecutive stance points in one segment, <= 2.5 s apart) of the unit horizontal
@@ -758,7 +777,7 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
     if not samples:
         raise UserError("no sensors to calibrate")
     warnings: list[PlacementWarning] = []
-    sensors = {p: _prepare(p, df) for p, df in samples.items()}
+    sensors = dict(zip(samples, in_parallel(lambda item: _prepare(*item), list(samples.items()))))
     for p, s in sensors.items():
         if not s.still.any():
             warnings.append(PlacementWarning(p, "no_still", "no still period found: gyroscope bias not "
@@ -767,8 +786,8 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
     if leg_checks:
         sensors = _check_leg_pairing(sensors, warnings)
     paired = any(w.kind == "swapped_left_right" for w in warnings)
-    for s in sensors.values():
-        s.quats = _filter(s, method, filter_params)
+    for s, q in zip(sensors.values(), in_parallel(lambda s: _filter(s, method, filter_params), list(sensors.values()))):
+        s.quats = q
 
     neutral: dict[str, tuple[float, float]] = {}
     result: dict[str, SensorCalibration] = {}

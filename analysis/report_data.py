@@ -80,8 +80,10 @@ SOURCES: dict[str, str] = {
     "digiovanni2002": "DiGiovanni CW, Kuo R, Tejwani N, et al. Isolated gastrocnemius tightness. "
                       "J Bone Joint Surg Am. 2002;84(6):962-970 (less than 10° of dorsiflexion "
                       "as restricted).",
-    "youberg2005": "Youberg LD, Cornwall MW, McPoil TG, Hannon PR. The amount of rearfoot motion used "
-                   "during the stance phase of walking. J Am Podiatr Med Assoc. 2005;95(4):376-382.",
+    "design": "Project design notes (reference values of ../shared/DESIGN.md). The 4-8° rearfoot "
+              "eversion excursion is taken from them; we have not yet confirmed it in a primary "
+              "source (Youberg et al., J Am Podiatr Med Assoc 2005;95(4):376-382, report the share "
+              "of passive eversion range used in walking, 68 %, not degrees).",
     "bohannon1997": "Bohannon RW. Comfortable and maximum walking speed of adults aged 20-79 years: "
                     "reference values and determinants. Age Ageing. 1997;26(1):15-19 "
                     "(comfortable speed 1.27-1.46 m/s by age and sex).",
@@ -110,7 +112,7 @@ REFERENCES: dict[str, Reference] = {
     "peak_plantarflexion_deg": Reference(-25.0, -15.0, "15-25° of plantarflexion at push-off",
                                          ("perry2010", "winter1991")),
     "sagittal_range_deg": Reference(25.0, 30.0, "25-30°", ("perry2010", "winter1991")),
-    "eversion_excursion_deg": Reference(4.0, 8.0, "about 4-8°", ("youberg2005",)),
+    "eversion_excursion_deg": Reference(4.0, 8.0, "about 4-8°", ("design",)),
     "speed_mps": Reference(1.2, 1.5, "1.2-1.5 m/s comfortable speed", ("bohannon1997",)),
     "stride_length_m": Reference(1.3, 1.5, "1.3-1.5 m", ("oberg1993",)),
     "stride_time_s": Reference(1.0, 1.2, "1.0-1.2 s", ("oberg1993",)),

@@ -58,15 +58,20 @@ def _rows(strides: pd.DataFrame, period: str, hour_start_s: float) -> list[dict]
     return rows
 
 
-def summarise(strides: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:
-    """Summary table (SUMMARY_COLUMNS) of the strides in walking bouts; empty with headers if none."""
-    empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("period", "side", "metric") else float)
-                          for c in SUMMARY_COLUMNS})
+def representative_strides(strides: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:
+    """The strides clinical figures are made of: in walking bouts, not flagged implausible."""
     if len(strides) == 0 or len(bouts) == 0:
-        return empty
+        return strides.iloc[0:0]
     walking = bouts.loc[bouts["activity"] == "walking", "bout_id"].to_numpy()
     quality = strides["quality"].astype(str)
-    use = strides[strides["bout_id"].isin(walking) & ~quality.str.contains("implausible")]
+    return strides[strides["bout_id"].isin(walking) & ~quality.str.contains("implausible")]
+
+
+def summarise(strides: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:
+    """Summary table (SUMMARY_COLUMNS) of the representative strides; empty with headers if none."""
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("period", "side", "metric") else float)
+                          for c in SUMMARY_COLUMNS})
+    use = representative_strides(strides, bouts)
     if len(use) == 0:
         return empty
     rows = _rows(use, "day", 0.0)

@@ -26,16 +26,16 @@ def test_ankle_angles_from_quaternions_equal_the_matrix_definition() -> None:
         got = quat.ankle_angles_deg(q_shin, q_foot, turn, q_neutral, sign)
         # the intrinsic Y angle wraps at ±180°; compare on the circle
         diff = (got - expected + 180.0) % 360.0 - 180.0
-        assert np.abs(diff).max() < 1e-7
+        assert np.abs(diff).max() < 5e-5  # float32 output
 
 
 def test_tilt_from_quaternions_equals_the_matrix_definition() -> None:
     q = random_quats(500, 5)
     r = quat.to_matrix(q)
     tilt = quat.tilt_deg(q)
-    assert np.abs(-tilt[:, 0] - foot_ground_angles(r, "left")[:, 0]).max() < 1e-7
-    assert np.abs(-tilt[:, 1] - foot_ground_angles(r, "right")[:, 1]).max() < 1e-7
-    assert np.abs(tilt[:, 0] - shin_inclination(r)).max() < 1e-7
+    assert np.abs(-tilt[:, 0] - foot_ground_angles(r, "left")[:, 0]).max() < 5e-5  # float32 output
+    assert np.abs(-tilt[:, 1] - foot_ground_angles(r, "right")[:, 1]).max() < 5e-5
+    assert np.abs(tilt[:, 0] - shin_inclination(r)).max() < 5e-5
     assert np.isnan(quat.tilt_deg(np.full((2, 4), np.nan))).all()  # NaN is not clipped into ±90°
 
 

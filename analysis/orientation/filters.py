@@ -42,8 +42,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 def _check_inputs(gyr: np.ndarray, acc: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    gyr = np.ascontiguousarray(gyr, dtype=float)
-    acc = np.ascontiguousarray(acc, dtype=float)
+    # views are kept (the compiled kernels take strided arrays): no copy of a day's samples
+    gyr = np.asarray(gyr, dtype=float)
+    acc = np.asarray(acc, dtype=float)
     if gyr.ndim != 2 or gyr.shape[1] != 3 or acc.shape != gyr.shape:
         raise UserError(f"orientation: gyroscope {gyr.shape} and accelerometer {acc.shape} must both be (n, 3)")
     if len(gyr) < 1:
@@ -106,7 +107,7 @@ def _vqf(gyr: np.ndarray, acc: np.ndarray, dt: float, params: dict[str, Any]) ->
 
     try:
         # offline (forward-backward) variant: the whole recording is available, so use future samples too
-        result = offlineVQF(gyr, acc, None, dt, params)
+        result = offlineVQF(np.ascontiguousarray(gyr), np.ascontiguousarray(acc), None, dt, params)
     except (TypeError, ValueError, KeyError) as exc:
         raise UserError(f"orientation filter 'vqf': invalid options {params}: {exc}") from exc
     return np.asarray(result["quat6D"])

@@ -286,7 +286,7 @@ def tilt_angles_from_acc(ax: float, ay: float, az: float) -> np.ndarray:
     return np.array([np.arctan2(ay, az), np.arctan2(-ax, np.sqrt(ay * ay + az * az)), 0.0])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndarray) -> None:
     """Second-order IIR filter (b, a) run forward then backward over each column of x, in place.
 
@@ -306,7 +306,7 @@ def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndar
                 x[i, k] = y
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarray, a: np.ndarray,
                        zi: np.ndarray) -> np.ndarray:
     """Orientation (n, 4) from bias-free gyroscope integration with zero-phase inclination correction.

@@ -67,7 +67,7 @@ def _clip_unit(v: float) -> float:
     return 1.0 if v > 1.0 else (-1.0 if v < -1.0 else v)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def on_grid(time_s: np.ndarray, q: np.ndarray, joined: np.ndarray, epoch_idx: np.ndarray,
             q_epoch: np.ndarray, grid: np.ndarray, tol: float) -> np.ndarray:
     """Segment-to-world quaternions (m, 4) at the (sorted) grid times.
@@ -112,7 +112,7 @@ def on_grid(time_s: np.ndarray, q: np.ndarray, joined: np.ndarray, epoch_idx: np
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def heading_of_y(q: np.ndarray) -> np.ndarray:
     """Heading (rad) of the body y axis in the world's horizontal plane (NaN rows give NaN)."""
     n = q.shape[0]
@@ -123,17 +123,17 @@ def heading_of_y(q: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ankle_angles_deg(q_shin: np.ndarray, q_foot: np.ndarray, turn_rad: np.ndarray, q_neutral: np.ndarray,
                      sign: float) -> np.ndarray:
-    """Ankle angles (m, 3) in degrees, as analysis.conventions.ankle_angles, from quaternions.
+    """Ankle angles (m, 3) in degrees (float32), as analysis.conventions.ankle_angles, from quaternions.
 
     The foot is first turned about the world vertical by ``-turn_rad`` (heading matching); then
     ``R_neutral.T @ R_shin.T @ R_foot`` is decomposed intrinsically ``R_y(a) R_x(b) R_z(c)`` and
     returned as ``(-a, sign * b, -sign * c)``. NaN inputs give NaN rows.
     """
     m = q_shin.shape[0]
-    out = np.empty((m, 3))
+    out = np.empty((m, 3), dtype=np.float32)
     nw, nx, ny, nz = q_neutral[0], -q_neutral[1], -q_neutral[2], -q_neutral[3]
     to_deg = 180.0 / np.pi
     for j in range(m):
@@ -150,12 +150,12 @@ def ankle_angles_deg(q_shin: np.ndarray, q_foot: np.ndarray, turn_rad: np.ndarra
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tilt_deg(q: np.ndarray) -> np.ndarray:
-    """Pitch and roll (m, 2) in degrees of the intrinsic ``R_z R_y(pitch) R_x(roll)`` decomposition
+    """Pitch and roll (m, 2) in degrees (float32) of the intrinsic ``R_z R_y(pitch) R_x(roll)`` decomposition
     (analysis.conventions.tilt_angles), from quaternions."""
     m = q.shape[0]
-    out = np.empty((m, 2))
+    out = np.empty((m, 2), dtype=np.float32)
     to_deg = 180.0 / np.pi
     for j in range(m):
         w, x, y, z = q[j, 0], q[j, 1], q[j, 2], q[j, 3]

@@ -168,11 +168,10 @@ def segment_orientation(time_s: np.ndarray, gyr: np.ndarray, acc: np.ndarray, me
     continuous only within a block (:func:`filter_blocks`). Blocks of one sample get NaN.
     """
     t = np.asarray(time_s, dtype=float)
-    gyr = np.asarray(gyr, dtype=float)
-    acc = np.asarray(acc, dtype=float)
     rate = nominal_rate_hz(t)
     quats = np.full((len(t), 4), np.nan)
     for a, b in filter_blocks(t, contiguous_segments(t)):
-        if b - a >= 2:
-            quats[a:b] = _bridged(t[a:b], gyr[a:b], acc[a:b], rate, method, params)
+        if b - a >= 2:  # float64 block by block (the caller may keep its samples in float32)
+            quats[a:b] = _bridged(t[a:b], np.asarray(gyr[a:b], dtype=float), np.asarray(acc[a:b], dtype=float),
+                                  rate, method, params)
     return quats

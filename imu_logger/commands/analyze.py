@@ -98,7 +98,7 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
         result.bouts.to_csv(out / "bouts.csv", index=False)
         result.summary.to_csv(out / "summary.csv", index=False)
         result.angles.to_parquet(out / "angles.parquet", index=False)
-        info = {"recording": str(recording), "truncated": bool(rec.truncated), "duration_s": float(span),
+        info = {"recording": str(Path(recording).resolve()), "truncated": bool(rec.truncated), "duration_s": float(span),
                 "filter": method, "neutral_s": list(interval) if interval else None, "warnings": warnings,
                 "calibration_messages": result.calibration_messages,
                 "gaps": json.loads(gaps.to_json(orient="records"))}
