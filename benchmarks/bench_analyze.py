@@ -1,6 +1,6 @@
 """Whole analysis of a 16-hour, 4-sensor, 100 Hz day from the recording file: time, memory, ratio to ahrs.
 
-Run: .venv/bin/python benchmarks/bench_analyze.py [RECORDING]
+Run: .venv/bin/python benchmarks/bench_analyze.py [RECORDING] [--stages]
 
 Without RECORDING, a simulated 16-hour day (seed 3, random mounting, sensor errors, scenario 'day')
 is generated once with ``imu-logger simulate`` in a child process and cached as
@@ -9,13 +9,19 @@ its memory out of this process's peak). Then, in this process: read_recording â†
 analysis.pipeline.analyze, timed end to end, with the peak resident memory (ru_maxrss).
 Baseline in the same run: the ahrs Madgwick filter's per-sample Python loop, timed on a 20 000-sample
 slice of the same data and scaled to every sample of the day (4 sensors).
+
+``--stages`` then runs calibration (analysis.calibration.calibrate) and the angle table
+(analysis.angles.angles_from_calibration) once more on their own, printing each one's time and the peak
+resident memory it added above what was resident when it started (sampled every 20 ms).
 """
 
 from __future__ import annotations
 
+import argparse
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,13 +58,66 @@ def madgwick_rate(acc: np.ndarray, gyr: np.ndarray, fs: float) -> float:
     return len(acc) / (time.perf_counter() - t0)
 
 
+class PeakRss:
+    """Peak resident memory (GB) above the level at entry, sampled from /proc/self/statm in a thread."""
+
+    def __enter__(self) -> "PeakRss":
+        self.start = self.peak = _rss_gb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_gb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_gb())
+
+    @property
+    def added_gb(self) -> float:
+        return self.peak - self.start
+
+
+def _rss_gb() -> float:
+    import os
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 ** 3
+
+
+def stage_report(samples: dict) -> None:
+    """Calibration and the angle table timed on their own, with the memory each adds."""
+    from analysis.angles import angles_from_calibration
+    from analysis.calibration import calibrate
+
+    with PeakRss() as mem:
+        t0 = time.perf_counter()
+        cal = calibrate(samples)
+        t_cal = time.perf_counter() - t0
+    print(f"  stage calibration: {t_cal:6.1f} s, peak +{mem.added_gb:.2f} GB above {mem.start:.2f} GB")
+    with PeakRss() as mem:
+        t0 = time.perf_counter()
+        angles = angles_from_calibration(cal)
+        t_ang = time.perf_counter() - t0
+    print(f"  stage ankle angles: {t_ang:6.1f} s, peak +{mem.added_gb:.2f} GB above {mem.start:.2f} GB "
+          f"(table {angles.memory_usage(deep=True).sum() / 1024 ** 3:.2f} GB)")
+    print(f"  calibration + angles: {t_cal + t_ang:.1f} s")
+
+
 def main() -> None:
     from analysis.columns import ACC, GYR
     from analysis.pipeline import analyze
     from imu_logger.recording.reader import read_recording
     from imu_logger.samples import decode_recording
 
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ensure_recording(CACHE)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("recording", nargs="?", type=Path, help=f"default: {CACHE} (generated once)")
+    parser.add_argument("--stages", action="store_true", help="time calibration and angles on their own too")
+    args = parser.parse_args()
+    path = args.recording or ensure_recording(CACHE)
     t0 = time.perf_counter()
     rec = read_recording(path)
     decoded = decode_recording(rec)
@@ -91,6 +150,9 @@ def main() -> None:
           f"ratio ahrs / analyze end to end = {ahrs_s / total:.1f}x")
     walk = res.bouts[res.bouts["activity"] == "walking"]
     print(f"found {len(walk)} walking bouts, {len(res.strides)} strides; warnings: {len(res.warnings)}")
+    if args.stages:
+        del res
+        stage_report(samples)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.columns import ACC, GYR, MAG, TIME
 from analysis.report_data import summary_table
+from analysis.summary import representative_strides
 from imu_logger.errors import UserError
 from imu_logger.report.results import Results
 
@@ -110,7 +111,7 @@ def tables_for(res: Results, what: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         elif name == "bouts":
             out["bouts"] = res.bouts
         elif name == "summary":
-            out["summary"] = summary_table(res.strides)
+            out["summary"] = summary_table(representative_strides(res.strides, res.bouts))
         elif name == "angles":
             if res.angles.empty:
                 raise UserError(f"{res.source}: no angles (angles.parquet) to export")

@@ -7,6 +7,8 @@ the comparison.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 from html import escape
 
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import report_data as rd
+from analysis.summary import representative_strides
 from imu_logger import __version__
 from imu_logger.k2w_method import best_per_side
 from imu_logger.report.results import Results
@@ -376,6 +379,9 @@ def _references() -> str:
 
 def build_report(sessions: list[Results]) -> str:
     """The report HTML of the last session, compared with the earlier ones."""
+    # clinical figures use the same strides as summary.csv: walking bouts, nothing implausible
+    sessions = [dataclasses.replace(r, strides=representative_strides(r.strides, r.bouts))
+                for r in sessions]
     res = sessions[-1]
     day = rd.day_metrics(res.strides)
     subject = res.session.get("subject_id") or "–"

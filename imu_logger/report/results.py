@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS
-from analysis.summary import representative_strides
 from imu_logger.errors import UserError
 from imu_logger.k2w_method import K2W_TRIAL_EVENT, k2w_trials_from_events
 
@@ -97,9 +96,7 @@ def load_results_dir(directory: Path) -> Results:
             info = json.loads(info_path.read_text())
         except json.JSONDecodeError as exc:
             raise UserError(f"{info_path}: not valid JSON ({exc})") from None
-    # the same strides as summary.csv: walking bouts, nothing implausible
-    res = Results(source=directory, label=directory.name,
-                  strides=representative_strides(strides, bouts), bouts=bouts,
+    res = Results(source=directory, label=directory.name, strides=strides, bouts=bouts,
                   angles=angles, summary=summary, analysis=info)
     rec = info.get("recording")
     if rec and Path(rec).is_file():
