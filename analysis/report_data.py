@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.summary import asymmetry_index
+
 SIDES = ("left", "right")
 HOUR_S = 3600.0
 BLOCK_STRIDES = 20  # ~20 s of walking: longer than the stride-to-stride correlation in a bout
@@ -174,14 +176,6 @@ def summary_table(strides: pd.DataFrame, by_hour: bool = True) -> pd.DataFrame:
                 row[f"iqr_{c}"] = q3 - q1
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def asymmetry_index(left: float, right: float) -> float:
-    """Asymmetry index in percent, 100 (L - R) / mean(|L|, |R|); NaN when undefined."""
-    denom = 0.5 * (abs(left) + abs(right))
-    if not np.isfinite(left) or not np.isfinite(right) or denom == 0:
-        return float("nan")
-    return 100.0 * (left - right) / denom
 
 
 def day_metrics(strides: pd.DataFrame) -> pd.DataFrame:

@@ -110,3 +110,10 @@ def test_bad_input_names_the_sensor(walk_sim) -> None:
         angle_table({"left_knee": walk_sim.signals["left_foot"]})
     with pytest.raises(UserError, match="madgwik"):
         angle_table({"left_foot": walk_sim.signals["left_foot"]}, method="madgwik")
+
+
+def test_recording_cut_after_one_second_gives_an_empty_table_with_the_columns(walk_sim) -> None:
+    cut = {p: df[df.time_s < 1.0] for p, df in walk_sim.signals.items()}
+    table = angle_table(cut, neutral_interval_s=(0.0, 0.9))  # no walking: no sensor can be calibrated
+    assert len(table) == 0
+    assert {"time_s", "left_dorsiflexion_deg", "right_eversion_deg", "right_gap"} <= set(table.columns)
