@@ -136,6 +136,19 @@ class PendingSamples:
         return int(self.time.shape[0])
 
 
+class BatteryLevelService:
+    """Mixin for models exposing the standard Battery Level characteristic (0x2A19)."""
+
+    key: str
+
+    @property
+    def battery_uuid(self) -> str | None:
+        return BATTERY_LEVEL_UUID
+
+    def decode_battery(self, data: bytes) -> int:
+        return battery_level(self.key, data)
+
+
 def battery_level(model: str, data: bytes) -> int:
     """Percent from a Battery Level characteristic (0x2A19: one byte, 0-100); ValueError naming the model."""
     if len(data) != 1 or data[0] > 100:

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, battery_level, check_inputs, crc16_ccitt,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, BatteryLevelService, check_inputs, crc16_ccitt,
     crc16_ccitt_many,
     empty_stream, length_mismatch, packed_payloads, quantise, sample_block, unwrap_with_host,
 )
@@ -128,7 +128,7 @@ def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candida
     return ok
 
 
-class OpenNrf(SensorModel):
+class OpenNrf(BatteryLevelService, SensorModel):
     """Open nRF52840 format: batched samples, sample sequence numbers, µs clock, overflow flag, CRC."""
 
     key = "open_nrf"
@@ -162,13 +162,6 @@ class OpenNrf(SensorModel):
 
     def stop_commands(self) -> list[GattWrite]:
         return [GattWrite(CONTROL_UUID, bytes([OP_STOP]))]
-
-    @property
-    def battery_uuid(self) -> str | None:
-        return BATTERY_LEVEL_UUID
-
-    def decode_battery(self, data: bytes) -> int:
-        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, battery_level, check_inputs, empty_stream,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, BatteryLevelService, check_inputs, empty_stream,
     length_mismatch, quantise,
 )
 from imu_logger.sensors.base import (
@@ -243,7 +243,7 @@ class _Frames:
         return times, np.repeat(np.array(self.index, dtype=np.int64), counts), np.vstack(self.samples)
 
 
-class PolarVeritySense(SensorModel):
+class PolarVeritySense(BatteryLevelService, SensorModel):
     """Polar Verity Sense in SDK mode: acc + gyro (same rate) and mag, delta-compressed PMD frames."""
 
     key = "polar_verity"
@@ -281,13 +281,6 @@ class PolarVeritySense(SensorModel):
 
     def stop_commands(self) -> list[GattWrite]:
         return [GattWrite(PMD_CP, bytes([OP_STOP, k])) for k in (ACC, GYRO, SDK_MODE)]
-
-    @property
-    def battery_uuid(self) -> str | None:
-        return BATTERY_LEVEL_UUID
-
-    def decode_battery(self, data: bytes) -> int:
-        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import (
-    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, battery_level, check_inputs, empty_stream, length_mismatch,
+    BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, BatteryLevelService, check_inputs, empty_stream, length_mismatch,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -52,7 +52,7 @@ def config_payload(motion_freq_hz: int, base: tuple[int, int, int, int, int] = D
             + int(motion_freq_hz).to_bytes(2, "little") + bytes([wom]))
 
 
-class Thingy52(SensorModel):
+class Thingy52(BatteryLevelService, SensorModel):
     """Thingy:52 raw motion: one 18-byte notification per sample, no sensor clock or counter."""
 
     key = "thingy52"
@@ -88,13 +88,6 @@ class Thingy52(SensorModel):
 
     def stop_commands(self) -> list[GattWrite]:
         return []  # streaming stops when the host disables notifications on EF680406
-
-    @property
-    def battery_uuid(self) -> str | None:
-        return BATTERY_LEVEL_UUID
-
-    def decode_battery(self, data: bytes) -> int:
-        return battery_level(self.key, data)
 
     def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
                host_time_s: np.ndarray) -> DecodedStream:
