@@ -65,7 +65,7 @@ def _on_grid(s: SensorCalibration, grid: np.ndarray) -> np.ndarray:
     joined = np.ones(len(s.time_s), dtype=bool)
     joined[[b - 1 for _, b in s.segments]] = False
     epochs = np.array([quat.from_matrix(m.r_segment_sensor.T[None])[0] for m in s.mountings])
-    q = np.ascontiguousarray(s.quaternions, dtype=float)
+    q = np.ascontiguousarray(s.quaternions)
     return quat.on_grid(s.time_s, q, joined, s.epoch_index().astype(np.int64), epochs, grid, GRID_TOL_S)
 
 

@@ -143,7 +143,8 @@ class SensorCalibration:
     walking: np.ndarray  # (n,) bool
     bias_knots_s: np.ndarray  # (k,) times of the still-period bias estimates (empty: no still period)
     bias_knots_radps: np.ndarray  # (k, 3) gyroscope bias at those times
-    quaternions: np.ndarray  # (n, 4) sensor-to-world, scalar first, NaN in segments too short to filter
+    # (n, 4) sensor-to-world, scalar first (float32 with 'smoothed'), NaN in blocks of one sample
+    quaternions: np.ndarray
     mountings: list[MountingEpoch]
     upside_down: bool
     flexion_axis_sign_evidence: str  # how the sign of y was decided
@@ -219,32 +220,38 @@ def _window_stats(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, win
     n, m = values.shape
     out = np.full((n, m), np.nan)
     before = window // 2
+    s1 = np.zeros(m)
+    s2 = np.zeros(m)
+    ref = np.zeros(m)
     for r in range(starts.shape[0]):
         a, b = starts[r], stops[r]
         for k in range(m):
-            ref = values[a, k]  # sums of deviations from one sample keep the variance exact enough
-            s1 = 0.0
-            s2 = 0.0
-            lo, hi = a, a  # samples [lo, hi) are in the running sums
-            for i in range(a, b):
-                want_lo, want_hi = max(a, i - before), min(b, i - before + window)
-                while hi < want_hi:
-                    d = values[hi, k] - ref
-                    s1 += d
-                    s2 += d * d
-                    hi += 1
-                while lo < want_lo:
-                    d = values[lo, k] - ref
-                    s1 -= d
-                    s2 -= d * d
-                    lo += 1
-                c = hi - lo
-                if c >= min_count:
-                    mean = s1 / c
+            ref[k] = values[a, k]  # sums of deviations from one sample keep the variance exact enough
+            s1[k] = 0.0
+            s2[k] = 0.0
+        lo, hi = a, a  # samples [lo, hi) are in the running sums
+        for i in range(a, b):
+            want_lo, want_hi = max(a, i - before), min(b, i - before + window)
+            while hi < want_hi:
+                for k in range(m):
+                    d = float(values[hi, k]) - ref[k]
+                    s1[k] += d
+                    s2[k] += d * d
+                hi += 1
+            while lo < want_lo:
+                for k in range(m):
+                    d = float(values[lo, k]) - ref[k]
+                    s1[k] -= d
+                    s2[k] -= d * d
+                lo += 1
+            c = hi - lo
+            if c >= min_count:
+                for k in range(m):
+                    mean = s1[k] / c
                     if std:
-                        out[i, k] = np.sqrt(max(0.0, (s2 - s1 * mean) / (c - 1)))
+                        out[i, k] = np.sqrt(max(0.0, (s2[k] - s1[k] * mean) / (c - 1)))
                     else:
-                        out[i, k] = ref + mean
+                        out[i, k] = ref[k] + mean
     return out
 
 
@@ -253,8 +260,15 @@ def _moving(values: np.ndarray, window: int, segments: list[tuple[int, int]], ho
     rolling window with ``min_periods = max(2, window // 2)``)."""
     starts = np.array([a for a, _ in segments], dtype=np.int64)
     stops = np.array([b for _, b in segments], dtype=np.int64)
-    return _window_stats(np.ascontiguousarray(values, dtype=float), starts, stops, window,
+    values = values if values.dtype in (np.float32, np.float64) else values.astype(float)
+    return _window_stats(np.ascontiguousarray(values), starts, stops, window,
                          max(2, window // 2), how == "std")
+
+
+def _column_max(v: np.ndarray) -> np.ndarray:
+    """Largest of the 3 columns of each row, NaN if any is NaN (as .max(axis=1), without its slow
+    reduction over short rows)."""
+    return np.maximum(np.maximum(v[:, 0], v[:, 1]), v[:, 2])
 
 
 def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
@@ -269,8 +283,8 @@ def detect_still(acc: np.ndarray, gyr: np.ndarray, rate_hz: float,
                  segments: list[tuple[int, int]]) -> np.ndarray:
     """Samples (n,) in still periods of at least ``MIN_STILL_S`` (bias-insensitive: uses std, not mean)."""
     w = max(3, int(round(STILL_WINDOW_S * rate_hz)))
-    gyr_std = _moving(gyr, w, segments, "std").max(axis=1)
-    acc_std = _moving(acc, w, segments, "std").max(axis=1)
+    gyr_std = _column_max(_moving(gyr, w, segments, "std"))
+    acc_std = _column_max(_moving(acc, w, segments, "std"))
     norm_ok = np.abs(_row_norms(acc) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
     still = (gyr_std < STILL_GYR_STD_RADPS) & (acc_std < STILL_ACC_STD_MPS2) & norm_ok
     return _drop_short(still, int(MIN_STILL_S * rate_hz))
@@ -307,7 +321,7 @@ def gyro_bias(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> np.ndar
 
 def principal_axis(gyr: np.ndarray) -> np.ndarray:
     """Unit axis (3,) of the largest second moment of angular velocity (sign arbitrary)."""
-    _, vecs = np.linalg.eigh(np.einsum("ni,nj->ij", gyr, gyr))
+    _, vecs = np.linalg.eigh(np.einsum("ni,nj->ij", gyr, gyr, dtype=float))
     return vecs[:, -1]
 
 
@@ -373,8 +387,9 @@ def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
     if len(df) < 10:
         raise UserError(f"sensor {source!r}: only {len(df)} samples")
     t = df[col.TIME].to_numpy(float)
-    acc = df[list(col.ACC)].to_numpy(float)
-    gyr = df[list(col.GYR)].to_numpy(float)
+    # float32 working copies: a 16-hour sensor is 5.8 M samples; the filter computes in float64
+    acc = np.array(df[list(col.ACC)].to_numpy(np.float32), dtype=np.float32)
+    gyr = np.array(df[list(col.GYR)].to_numpy(np.float32), dtype=np.float32)
     if not (np.isfinite(t).all() and np.isfinite(acc).all() and np.isfinite(gyr).all()):
         raise UserError(f"sensor {source!r}: samples contain NaN or infinite values")
     try:
@@ -385,8 +400,8 @@ def _prepare(source: str, df: pd.DataFrame) -> _Sensor:
     still = detect_still(acc, gyr, rate, segments)
     walking = detect_walking(gyr, rate, segments)
     knots_s, knots = bias_knots(t, gyr, still)
-    if len(knots_s):
-        gyr = gyr - bias_at(t, knots_s, knots)  # every later step uses the corrected rates
+    for k in range(3 if len(knots_s) else 0):  # every later step uses the corrected rates
+        gyr[:, k] -= np.interp(t, knots_s, knots[:, k]).astype(np.float32)
     return _Sensor(source, t, acc, gyr, rate, segments, still, walking, knots_s, knots)
 
 
@@ -421,8 +436,8 @@ def _travel_directions(q: np.ndarray, acc: np.ndarray, stance: np.ndarray, seg_o
         v = np.zeros(3)
         v_sum = np.zeros(3)
         for i in range(i0, i1 + 1):
-            w, x, y, z = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
-            ax, ay, az = acc[i, 0], acc[i, 1], acc[i, 2]
+            w, x, y, z = float(q[i, 0]), float(q[i, 1]), float(q[i, 2]), float(q[i, 3])
+            ax, ay, az = float(acc[i, 0]), float(acc[i, 1]), float(acc[i, 2])
             tx, ty, tz = 2.0 * (y * az - z * ay), 2.0 * (z * ax - x * az), 2.0 * (x * ay - y * ax)
             v[0] += (ax + w * tx + y * tz - z * ty) / rate
             v[1] += (ay + w * ty + z * tx - x * tz) / rate
@@ -435,7 +450,7 @@ def _travel_directions(q: np.ndarray, acc: np.ndarray, stance: np.ndarray, seg_o
             continue
         hx, hy = mean[0] / norm, mean[1] / norm
         # into the sensor frame at the first stance: conj(q) h q
-        w, x, y, z = q[i0, 0], -q[i0, 1], -q[i0, 2], -q[i0, 3]
+        w, x, y, z = float(q[i0, 0]), -float(q[i0, 1]), -float(q[i0, 2]), -float(q[i0, 3])
         tx, ty, tz = 2.0 * (-z * hy), 2.0 * (z * hx), 2.0 * (x * hy - y * hx)
         total[0] += hx + w * tx + y * tz - z * ty
         total[1] += hy + w * ty + z * tx - x * tz
@@ -449,7 +464,7 @@ def _foot_forward(s: _Sensor) -> np.ndarray | None:
     seg_of = np.zeros(len(s.t), dtype=np.int64)
     for k, (a, b) in enumerate(s.segments):
         seg_of[a:b] = k
-    total = _travel_directions(np.ascontiguousarray(s.quats, dtype=float), s.acc, stance.astype(np.int64),
+    total = _travel_directions(s.quats, s.acc, stance.astype(np.int64),
                                seg_of, s.t, float(s.rate), GRAVITY_MPS2)
     return None if np.linalg.norm(total) == 0 else _unit(total)
 

@@ -81,6 +81,11 @@ class PeakRss:
     def added_gb(self) -> float:
         return self.peak - self.start
 
+    def lap(self) -> float:
+        """Peak (GB) since the previous lap (or the start); starts a new lap."""
+        peak, self.peak = max(self.peak, _rss_gb()), _rss_gb()
+        return peak
+
 
 def _rss_gb() -> float:
     import os
@@ -128,7 +133,8 @@ def main() -> None:
     gaps = pd.concat(gaps, ignore_index=True) if gaps else None
     stages = []
     t1 = time.perf_counter()
-    res = analyze(samples, gaps, progress=lambda f, s: stages.append((time.perf_counter() - t1, s)))
+    with PeakRss() as mem:
+        res = analyze(samples, gaps, progress=lambda f, s: stages.append((time.perf_counter() - t1, s, mem.lap())))
     t_analyze = time.perf_counter() - t1
     total = time.perf_counter() - t0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # Linux: kB
@@ -142,8 +148,8 @@ def main() -> None:
     print(f"recording: {path} ({hours:.1f} h, {len(samples)} sensors, {n / 1e6:.1f} M samples)")
     print(f"read + decode {t_read:.1f} s; analyze {t_analyze:.1f} s; total {total:.1f} s (target <= 60 s)")
     prev = 0.0
-    for t, s in stages:
-        print(f"  {t - prev:6.1f} s  before '{s}'")
+    for t, s, peak in stages:
+        print(f"  {t - prev:6.1f} s  before '{s}' (peak RSS in that step {peak:.2f} GB)")
         prev = t
     print(f"peak memory (max RSS) {peak_gb:.2f} GB (target <= 4 GB)")
     print(f"ahrs Madgwick per-sample loop: {rate:,.0f} samples/s -> {ahrs_s:.0f} s for the day's samples; "

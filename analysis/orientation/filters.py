@@ -18,16 +18,14 @@ from imu_logger.errors import UserError
 from . import kernels
 
 FILTERS: tuple[str, ...] = ("smoothed", "vqf", "madgwick", "mahony", "ekf", "complementary")
-#: filter used when none is named. Measured with benchmarks/bench_angles.py (simulated walking, random
-#: mounting, noise, bias, dropped samples; 5-min walks, RMS dorsiflexion error median / max over sides and
-#: seeds; worst per-stride peak dorsiflexion error): vqf 0.42 / 0.47°, 1.1°; ekf 2.2 / 2.4°, 3.1°;
-#: mahony 2.8 / 3.2°, 6.6°; madgwick 2.5 / 9.9°, 11°; complementary 37 / 50°, 169°. VQF's rest and
-#: motion bias estimation and its offline (forward-backward) smoothing make the difference; the ahrs
-#: filters stay for comparison and speed. Full table: docs/orientation.md.
-#: ``smoothed`` (the default) is VQF's offline inclination correction with the gyroscope bias taken from
-#: the calibration instead of estimated by two real-time VQF passes: the same figures as offline VQF on
-#: the simulator (benchmarks/bench_angles.py) at about 8x its speed, which a 16-hour, 4-sensor day needs
-#: (offline VQF alone took 20-90 s of the 60 s budget, depending on the machine's load).
+#: filter used when none is named: ``smoothed``, offline VQF's inclination correction (zero-phase
+#: low-passed accelerometer in the gyroscope-integrated frame) with the gyroscope bias from the calibration
+#: instead of two real-time VQF passes. Measured with benchmarks/bench_angles.py (simulated walking, random
+#: mounting, noise, bias, dropped samples; 6 x 5-min walks): RMS dorsiflexion median / max 0.42 / 0.48°,
+#: the same as offline VQF (within 0.03° per stride), at about 6x its speed, which a 16-hour 4-sensor day
+#: needs (offline VQF alone took 20-90 s of analyze's 60 s, depending on the machine's load). The ahrs
+#: filters (fixed gain, no smoothing) stay for comparison and speed: ekf 2.2 / 2.4°, mahony 2.8 / 3.2°,
+#: madgwick 2.5 / 9.9°, complementary 37 / 50°. Full tables: docs/orientation.md.
 DEFAULT_FILTER = "smoothed"
 
 #: parameters each filter accepts, with their defaults (the ahrs 0.4 defaults; names as in ahrs)
@@ -42,9 +40,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 def _check_inputs(gyr: np.ndarray, acc: np.ndarray, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
-    # views are kept (the compiled kernels take strided arrays): no copy of a day's samples
-    gyr = np.asarray(gyr, dtype=float)
-    acc = np.asarray(acc, dtype=float)
+    # float32 and float64 views are kept: no copy of a day's samples (see orientation for the kernels)
+    gyr, acc = np.asarray(gyr), np.asarray(acc)
+    if gyr.dtype not in (np.float32, np.float64) or acc.dtype != gyr.dtype:
+        gyr, acc = gyr.astype(float), acc.astype(float)
     if gyr.ndim != 2 or gyr.shape[1] != 3 or acc.shape != gyr.shape:
         raise UserError(f"orientation: gyroscope {gyr.shape} and accelerometer {acc.shape} must both be (n, 3)")
     if len(gyr) < 1:
@@ -79,14 +78,17 @@ def _initial_quaternion(q0: Any, acc: np.ndarray) -> np.ndarray:
 
 def orientation(gyr: np.ndarray, acc: np.ndarray, rate_hz: float, method: str = DEFAULT_FILTER,
                 **params: Any) -> np.ndarray:
-    """Sensor-to-world quaternions (n, 4) of one contiguous segment with the fast path of ``method``."""
+    """Sensor-to-world quaternions (n, 4) of one contiguous segment with the fast path of ``method``
+    (float32 for 'smoothed', whose 6e-8 rounding is 1e-5° of angle; float64 for the others)."""
     gyr, acc = _check_inputs(gyr, acc, rate_hz)
     p = _resolve(method, params)
     dt = 1.0 / rate_hz
+    if method == "smoothed":  # computes in float64 from float32 or float64 input, returns float32
+        return _smoothed(gyr, acc, dt, float(p["tauAcc"]))
+    # the ahrs-equivalent kernels and VQF: float64, contiguous (as ahrs computes)
+    gyr, acc = np.ascontiguousarray(gyr, dtype=float), np.ascontiguousarray(acc, dtype=float)
     if method == "vqf":
         return _vqf(gyr, acc, dt, p)
-    if method == "smoothed":
-        return _smoothed(gyr, acc, dt, float(p["tauAcc"]))
     if method == "madgwick":
         return kernels.madgwick_imu(gyr, acc, dt, float(p["gain"]), _initial_quaternion(p["q0"], acc))
     if method == "mahony":

@@ -295,11 +295,11 @@ def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndar
     n, m = x.shape
     for k in range(m):
         for backward in (False, True):
-            first = x[n - 1, k] if backward else x[0, k]
+            first = float(x[n - 1, k]) if backward else float(x[0, k])
             s1, s2 = zi[0] * first, zi[1] * first
             for j in range(n):
                 i = n - 1 - j if backward else j
-                u = x[i, k]
+                u = float(x[i, k])
                 y = b[0] * u + s1
                 s1 = b[1] * u - a[1] * y + s2
                 s2 = b[2] * u - a[2] * y
@@ -309,7 +309,7 @@ def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndar
 @njit(cache=True, nogil=True)
 def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarray, a: np.ndarray,
                        zi: np.ndarray) -> np.ndarray:
-    """Orientation (n, 4) from bias-free gyroscope integration with zero-phase inclination correction.
+    """Orientation (n, 4), float32, from bias-free gyroscope integration with zero-phase inclination correction.
 
     The offline scheme of VQF (Laidig and Seel 2023, sec. "offline"), with the gyroscope bias given
     instead of estimated: (1) integrate the gyroscope into a quasi-inertial frame; (2) express the
@@ -319,11 +319,11 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
     correction applied to the integrated orientation.
     """
     n = gyr.shape[0]
-    out = np.empty((n, 4))
-    acc_i = np.empty((n, 3))
+    out = np.empty((n, 4), dtype=np.float32)  # integrated, then corrected orientation
+    acc_i = np.empty((n, 3), dtype=np.float32)  # filter states stay float64; samples are stored rounded
     w, x, y, z = 1.0, 0.0, 0.0, 0.0
     for i in range(n):
-        gx, gy, gz = gyr[i, 0], gyr[i, 1], gyr[i, 2]
+        gx, gy, gz = float(gyr[i, 0]), float(gyr[i, 1]), float(gyr[i, 2])
         rate = np.sqrt(gx * gx + gy * gy + gz * gz)
         if rate > 1e-12:
             half = 0.5 * rate * dt
@@ -337,7 +337,7 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
             w, x, y, z = w / norm, x / norm, y / norm, z / norm
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = w, x, y, z
         # v_inertial = q v q*
-        vx, vy, vz = acc[i, 0], acc[i, 1], acc[i, 2]
+        vx, vy, vz = float(acc[i, 0]), float(acc[i, 1]), float(acc[i, 2])
         tx, ty, tz = 2.0 * (y * vz - z * vy), 2.0 * (z * vx - x * vz), 2.0 * (x * vy - y * vx)
         acc_i[i, 0] = vx + w * tx + y * tz - z * ty
         acc_i[i, 1] = vy + w * ty + z * tx - x * tz
@@ -345,9 +345,11 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
     _lowpass_zero_phase(acc_i, b, a, zi)
     cw, cx, cy, cz = 1.0, 0.0, 0.0, 0.0  # inertial -> world correction
     for i in range(n):
-        vx, vy, vz = acc_i[i, 0], acc_i[i, 1], acc_i[i, 2]
+        vx, vy, vz = float(acc_i[i, 0]), float(acc_i[i, 1]), float(acc_i[i, 2])
         tx, ty, tz = 2.0 * (cy * vz - cz * vy), 2.0 * (cz * vx - cx * vz), 2.0 * (cx * vy - cy * vx)
-        ex, ey, ez = vx + cw * tx + cy * tz - cz * ty, vy + cw * ty + cz * tx - cx * tz, vz + cw * tz + cx * ty - cy * tx
+        ex = vx + cw * tx + cy * tz - cz * ty
+        ey = vy + cw * ty + cz * tx - cx * tz
+        ez = vz + cw * tz + cx * ty - cy * tx
         norm = np.sqrt(ex * ex + ey * ey + ez * ez)
         if norm > 0.0:
             ex, ey, ez = ex / norm, ey / norm, ez / norm
@@ -361,7 +363,7 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
                               kw * cy - kx * cz + ky * cw, kw * cz + kx * cy - ky * cx)
             norm = np.sqrt(cw * cw + cx * cx + cy * cy + cz * cz)
             cw, cx, cy, cz = cw / norm, cx / norm, cy / norm, cz / norm
-        w, x, y, z = out[i, 0], out[i, 1], out[i, 2], out[i, 3]
+        w, x, y, z = float(out[i, 0]), float(out[i, 1]), float(out[i, 2]), float(out[i, 3])
         out[i, 0] = cw * w - cx * x - cy * y - cz * z
         out[i, 1] = cw * x + cx * w + cy * z - cz * y
         out[i, 2] = cw * y - cx * z + cy * w + cz * x

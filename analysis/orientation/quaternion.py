@@ -70,7 +70,7 @@ def _clip_unit(v: float) -> float:
 @njit(cache=True, nogil=True)
 def on_grid(time_s: np.ndarray, q: np.ndarray, joined: np.ndarray, epoch_idx: np.ndarray,
             q_epoch: np.ndarray, grid: np.ndarray, tol: float) -> np.ndarray:
-    """Segment-to-world quaternions (m, 4) at the (sorted) grid times.
+    """Segment-to-world quaternions (m, 4), float32, at the (sorted) grid times.
 
     ``q`` (n, 4) sensor-to-world at ``time_s``; ``joined[i]`` is True when samples i and i + 1 lie in one
     contiguous segment; ``q_epoch`` (k, 4) the segment-to-sensor rotations (``r_segment_sensor.T``) of the
@@ -78,7 +78,7 @@ def on_grid(time_s: np.ndarray, q: np.ndarray, joined: np.ndarray, epoch_idx: np
     between two joined samples is slerped; anything else is NaN (a gap).
     """
     n, m = time_s.shape[0], grid.shape[0]
-    out = np.full((m, 4), np.nan)
+    out = np.full((m, 4), np.nan, dtype=np.float32)
     i = 0
     for j in range(m):
         g = grid[j]
@@ -93,10 +93,11 @@ def on_grid(time_s: np.ndarray, q: np.ndarray, joined: np.ndarray, epoch_idx: np
         else:
             continue
         e = q_epoch[epoch_idx[i]]
-        aw, ax, ay, az = _mul(q[i, 0], q[i, 1], q[i, 2], q[i, 3], e[0], e[1], e[2], e[3])
+        aw, ax, ay, az = _mul(float(q[i, 0]), float(q[i, 1]), float(q[i, 2]), float(q[i, 3]), e[0], e[1], e[2], e[3])
         if f > 0.0:
             e = q_epoch[epoch_idx[i + 1]]
-            bw, bx, by, bz = _mul(q[i + 1, 0], q[i + 1, 1], q[i + 1, 2], q[i + 1, 3], e[0], e[1], e[2], e[3])
+            bw, bx, by, bz = _mul(float(q[i + 1, 0]), float(q[i + 1, 1]), float(q[i + 1, 2]), float(q[i + 1, 3]),
+                                  e[0], e[1], e[2], e[3])
             dot = aw * bw + ax * bx + ay * by + az * bz
             if dot < 0.0:
                 bw, bx, by, bz, dot = -bw, -bx, -by, -bz, -dot
@@ -118,7 +119,7 @@ def heading_of_y(q: np.ndarray) -> np.ndarray:
     n = q.shape[0]
     out = np.empty(n)
     for i in range(n):
-        w, x, y, z = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
+        w, x, y, z = float(q[i, 0]), float(q[i, 1]), float(q[i, 2]), float(q[i, 3])
         out[i] = np.arctan2(1.0 - 2.0 * (x * x + z * z), 2.0 * (x * y - w * z))
     return out
 
@@ -138,8 +139,10 @@ def ankle_angles_deg(q_shin: np.ndarray, q_foot: np.ndarray, turn_rad: np.ndarra
     to_deg = 180.0 / np.pi
     for j in range(m):
         c, s = np.cos(-0.5 * turn_rad[j]), np.sin(-0.5 * turn_rad[j])
-        fw, fx, fy, fz = _mul(c, 0.0, 0.0, s, q_foot[j, 0], q_foot[j, 1], q_foot[j, 2], q_foot[j, 3])
-        rw, rx, ry, rz = _mul(q_shin[j, 0], -q_shin[j, 1], -q_shin[j, 2], -q_shin[j, 3], fw, fx, fy, fz)
+        fw, fx, fy, fz = _mul(c, 0.0, 0.0, s, float(q_foot[j, 0]), float(q_foot[j, 1]), float(q_foot[j, 2]),
+                              float(q_foot[j, 3]))
+        rw, rx, ry, rz = _mul(float(q_shin[j, 0]), -float(q_shin[j, 1]), -float(q_shin[j, 2]), -float(q_shin[j, 3]),
+                              fw, fx, fy, fz)
         w, x, y, z = _mul(nw, nx, ny, nz, rw, rx, ry, rz)
         r02, r22 = 2.0 * (x * z + w * y), 1.0 - 2.0 * (x * x + y * y)
         r10, r11 = 2.0 * (x * y + w * z), 1.0 - 2.0 * (x * x + z * z)
@@ -158,7 +161,7 @@ def tilt_deg(q: np.ndarray) -> np.ndarray:
     out = np.empty((m, 2), dtype=np.float32)
     to_deg = 180.0 / np.pi
     for j in range(m):
-        w, x, y, z = q[j, 0], q[j, 1], q[j, 2], q[j, 3]
+        w, x, y, z = float(q[j, 0]), float(q[j, 1]), float(q[j, 2]), float(q[j, 3])
         r20 = _clip_unit(2.0 * (x * z - w * y))
         out[j, 0] = np.arcsin(-r20) * to_deg
         out[j, 1] = np.arctan2(2.0 * (y * z + w * x), 1.0 - 2.0 * (x * x + y * y)) * to_deg

@@ -133,34 +133,38 @@ def not_a_knot_cubic(x: np.ndarray, y: np.ndarray, xq: np.ndarray) -> np.ndarray
 
 def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, method: str,
              params: dict[str, Any]) -> np.ndarray:
-    """Filter one block; missing samples are filled for the state only (see :func:`segment_orientation`)."""
+    """Filter one block; missing samples are filled for the state only (see :func:`segment_orientation`).
+
+    The filled copy keeps the samples' dtype (float32 from the calibration: half the memory of a day).
+    """
     n_missing = np.maximum(np.round(np.diff(t) * rate).astype(int) - 1, 0)
     if not n_missing.any():
         return orientation(gyr, acc, rate, method, **params)
     where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
     filled_t = np.interp(np.arange(where[-1] + 1), where, t)
-    both = np.hstack([gyr, acc])
-    filled = np.empty((len(filled_t), 6))
-    filled[where] = both
+    filled = np.empty((len(filled_t), 6), dtype=np.result_type(gyr, acc))
+    filled[where, :3] = gyr
+    filled[where, 3:] = acc
     # missing samples: linear between the real samples around them, then better fills for longer gaps
     before = np.repeat(np.arange(len(n_missing)), n_missing)
     missing = np.setdiff1d(np.arange(len(filled_t)), where, assume_unique=True)
     frac = ((filled_t[missing] - t[before]) / (t[before + 1] - t[before]))[:, None]
-    filled[missing] = both[before] + frac * (both[before + 1] - both[before])
+    lo, hi = filled[where[before]], filled[where[before + 1]]
+    filled[missing] = lo + frac * (hi - lo)
     for k in np.flatnonzero(n_missing > 1):
         inside = slice(where[k] + 1, where[k + 1])
         copy = _previous_stride_fill(filled, int(where[k]), int(where[k + 1]), rate)
         if copy is None:
             # a cubic through the samples around the gap follows a swing peak better than a straight line
             around = np.arange(max(0, k - 3), min(len(t), k + 5))
-            copy = not_a_knot_cubic(t[around], both[around], filled_t[inside])
+            copy = not_a_knot_cubic(t[around], filled[where[around]].astype(float), filled_t[inside])
         filled[inside] = copy
     return orientation(filled[:, :3], filled[:, 3:], rate, method, **params)[where]
 
 
 def segment_orientation(time_s: np.ndarray, gyr: np.ndarray, acc: np.ndarray, method: str = DEFAULT_FILTER,
                         **params: Any) -> np.ndarray:
-    """Sensor-to-world quaternions (n, 4) of samples that may contain gaps.
+    """Sensor-to-world quaternions (n, 4) of samples that may contain gaps (float32 for float32 samples).
 
     Gaps up to ``BRIDGE_MAX_S`` are bridged for the filter's state only: the missing inputs are filled
     with a local cubic, the filter runs through, and only the real samples' orientations are returned
@@ -169,9 +173,9 @@ def segment_orientation(time_s: np.ndarray, gyr: np.ndarray, acc: np.ndarray, me
     """
     t = np.asarray(time_s, dtype=float)
     rate = nominal_rate_hz(t)
-    quats = np.full((len(t), 4), np.nan)
+    single = np.asarray(gyr).dtype == np.float32 and np.asarray(acc).dtype == np.float32
+    quats = np.full((len(t), 4), np.nan, dtype=np.float32 if single else float)
     for a, b in filter_blocks(t, contiguous_segments(t)):
-        if b - a >= 2:  # float64 block by block (the caller may keep its samples in float32)
-            quats[a:b] = _bridged(t[a:b], np.asarray(gyr[a:b], dtype=float), np.asarray(acc[a:b], dtype=float),
-                                  rate, method, params)
+        if b - a >= 2:
+            quats[a:b] = _bridged(t[a:b], gyr[a:b], acc[a:b], rate, method, params)
     return quats

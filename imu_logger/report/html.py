@@ -96,8 +96,10 @@ def _verdict(res: Results, day: pd.DataFrame) -> str:
                 flags.append(f"{s} {r['label'].lower()} {_num(r[f'{s}_median'], _digits(r['unit']))} "
                              f"{r['unit']} (healthy: {ref.text})")
     parts = [f'<div class="{cls}" id="stiff-callout">{escape(stiff.text)}</div>',
-             f"<p>Walking {_hours(act['walking'])}, standing {_hours(act['standing'])}, sitting or "
-             f"lying {_hours(act['sitting_lying'])}; {n['left']} left and {n['right']} right strides "
+             f"<p>Walking {_hours(act['walking'])}; still with the shins upright (standing, or "
+             f"sitting with the feet on the floor: shin and foot sensors cannot tell these apart) "
+             f"{_hours(act['standing'])}; lying or sitting with the legs out "
+             f"{_hours(act['sitting_lying'])}. {n['left']} left and {n['right']} right strides "
              f"analysed.</p>"]
     if flags:
         parts.append("<p>Outside the healthy reference: " + escape("; ".join(flags)) + ".</p>")
