@@ -126,6 +126,7 @@ def main() -> None:
     t0 = time.perf_counter()
     rec = read_recording(path)
     decoded = decode_recording(rec)
+    del rec  # as `imu-logger analyze` does: the raw frames are not needed once decoded
     t_read = time.perf_counter() - t0
     samples = {p: s.data for p, s in decoded.items()}
     gaps = [s.gaps for s in decoded.values() if len(s.gaps)]
@@ -142,7 +143,8 @@ def main() -> None:
     hours = max(df["time_s"].iloc[-1] for df in samples.values()) / 3600
     first = next(iter(samples.values()))
     mid = len(first) // 2
-    rate = madgwick_rate(first[list(ACC)].to_numpy()[mid:mid + SLICE], first[list(GYR)].to_numpy()[mid:mid + SLICE],
+    rate = madgwick_rate(first[list(ACC)].to_numpy(float)[mid:mid + SLICE],
+                         first[list(GYR)].to_numpy(float)[mid:mid + SLICE],
                          decoded[next(iter(decoded))].rate_hz)
     ahrs_s = n / rate
     print(f"recording: {path} ({hours:.1f} h, {len(samples)} sensors, {n / 1e6:.1f} M samples)")

@@ -115,14 +115,20 @@ def _vqf(gyr: np.ndarray, acc: np.ndarray, dt: float, params: dict[str, Any]) ->
     return np.asarray(result["quat6D"])
 
 
-def _smoothed(gyr: np.ndarray, acc: np.ndarray, dt: float, tau_s: float) -> np.ndarray:
+def _smoothed(gyr: np.ndarray, acc: np.ndarray, dt: float, tau_s: float,
+              breaks: np.ndarray | None = None) -> np.ndarray:
+    """'smoothed' over one segment; the accelerometer low-pass restarts at the sample indices ``breaks``
+    (see kernels.smoothed_strapdown) and each run starts from the mean of its first ``tau_s`` seconds."""
     from scipy.signal import butter, lfilter_zi
 
     if not tau_s > 0:
         raise UserError(f"orientation filter 'smoothed': tauAcc must be positive, got {tau_s}")
     # second-order Butterworth low-pass at VQF's cutoff for a time constant tau: sqrt(2) / (2 pi tau) Hz
     b, a = butter(2, min(np.sqrt(2.0) / (2.0 * np.pi * tau_s), 0.45 / dt), fs=1.0 / dt)
-    return kernels.smoothed_strapdown(gyr, acc, dt, b, a, lfilter_zi(b, a))
+    inner = np.zeros(0, dtype=np.int64) if breaks is None else np.asarray(breaks, dtype=np.int64)
+    starts = np.unique(np.concatenate([[0], inner[(inner > 0) & (inner < len(gyr))], [len(gyr)]]))
+    return kernels.smoothed_strapdown(gyr, acc, dt, b, a, lfilter_zi(b, a), starts,
+                                      max(1, int(round(tau_s / dt))))
 
 
 def orientation_ahrs(gyr: np.ndarray, acc: np.ndarray, rate_hz: float, method: str,
@@ -131,6 +137,7 @@ def orientation_ahrs(gyr: np.ndarray, acc: np.ndarray, rate_hz: float, method: s
     import ahrs.filters as af
 
     gyr, acc = _check_inputs(gyr, acc, rate_hz)
+    gyr, acc = gyr.astype(np.float64, copy=False), acc.astype(np.float64, copy=False)  # ahrs rejects float32
     if method == "vqf":
         raise UserError("orientation_ahrs: 'vqf' is not an ahrs filter")
     p = _resolve(method, params)

@@ -287,28 +287,41 @@ def tilt_angles_from_acc(ax: float, ay: float, az: float) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndarray) -> None:
-    """Second-order IIR filter (b, a) run forward then backward over each column of x, in place.
+def _lowpass_zero_phase(x: np.ndarray, b: np.ndarray, a: np.ndarray, zi: np.ndarray, starts: np.ndarray,
+                        n_init: int) -> None:
+    """Second-order IIR filter (b, a) run forward then backward over each column of x, in place, separately
+    on each piece ``[starts[j], starts[j + 1])`` (``starts`` begins with 0 and ends with len(x)).
 
-    Each pass starts in the steady state of its first input (``zi`` is the unit-step steady state).
+    The forward pass starts in the steady state (``zi``: unit-step steady state) of the mean of the piece's
+    first ``n_init`` samples, so a piece that starts in motion does not take one sample's acceleration for
+    gravity; the backward pass starts in the steady state of the forward output's last value.
     """
-    n, m = x.shape
-    for k in range(m):
-        for backward in (False, True):
-            first = float(x[n - 1, k]) if backward else float(x[0, k])
-            s1, s2 = zi[0] * first, zi[1] * first
-            for j in range(n):
-                i = n - 1 - j if backward else j
-                u = float(x[i, k])
-                y = b[0] * u + s1
-                s1 = b[1] * u - a[1] * y + s2
-                s2 = b[2] * u - a[2] * y
-                x[i, k] = y
+    m = x.shape[1]
+    for j in range(starts.shape[0] - 1):
+        lo, hi = starts[j], starts[j + 1]
+        if hi <= lo:
+            continue
+        for k in range(m):
+            first = 0.0
+            for i in range(lo, min(hi, lo + n_init)):
+                first += float(x[i, k])
+            first /= min(hi, lo + n_init) - lo
+            for backward in (False, True):
+                if backward:
+                    first = float(x[hi - 1, k])
+                s1, s2 = zi[0] * first, zi[1] * first
+                for jj in range(hi - lo):
+                    i = hi - 1 - jj if backward else lo + jj
+                    u = float(x[i, k])
+                    y = b[0] * u + s1
+                    s1 = b[1] * u - a[1] * y + s2
+                    s2 = b[2] * u - a[2] * y
+                    x[i, k] = y
 
 
 @njit(cache=True, nogil=True)
 def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarray, a: np.ndarray,
-                       zi: np.ndarray) -> np.ndarray:
+                       zi: np.ndarray, starts: np.ndarray, n_init: int) -> np.ndarray:
     """Orientation (n, 4), float32, from bias-free gyroscope integration with zero-phase inclination correction.
 
     The offline scheme of VQF (Laidig and Seel 2023, sec. "offline"), with the gyroscope bias given
@@ -316,7 +329,10 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
     accelerometer in that frame and low-pass it forward and backward (b, a: second-order Butterworth at
     the ``tauAcc`` cutoff), which averages out the accelerations of walking without lag; (3) turn the
     inertial frame, step by step, so the filtered specific force points up (world z), and output that
-    correction applied to the integrated orientation.
+    correction applied to the integrated orientation. The low-pass of step (2) runs separately on each
+    piece ``[starts[j], starts[j + 1])`` (see :func:`_lowpass_zero_phase`): a piece boundary lets the
+    inclination correction jump there, for an integrated rotation that may be wrong at that sample
+    (filled-in samples of a gap), instead of spreading its tilt error over the seconds on both sides.
     """
     n = gyr.shape[0]
     out = np.empty((n, 4), dtype=np.float32)  # integrated, then corrected orientation
@@ -342,7 +358,7 @@ def smoothed_strapdown(gyr: np.ndarray, acc: np.ndarray, dt: float, b: np.ndarra
         acc_i[i, 0] = vx + w * tx + y * tz - z * ty
         acc_i[i, 1] = vy + w * ty + z * tx - x * tz
         acc_i[i, 2] = vz + w * tz + x * ty - y * tx
-    _lowpass_zero_phase(acc_i, b, a, zi)
+    _lowpass_zero_phase(acc_i, b, a, zi, starts, n_init)
     cw, cx, cy, cz = 1.0, 0.0, 0.0, 0.0  # inertial -> world correction
     for i in range(n):
         vx, vy, vz = float(acc_i[i, 0]), float(acc_i[i, 1]), float(acc_i[i, 2])

@@ -9,7 +9,7 @@ from numba import njit
 
 from imu_logger.errors import UserError
 
-from .filters import DEFAULT_FILTER, orientation
+from .filters import DEFAULT_FILTER, PARAMETERS, _smoothed, orientation
 
 #: a time step longer than this many nominal periods is a gap (lost packets, reconnect)
 GAP_FACTOR = 1.5
@@ -26,6 +26,7 @@ BRIDGE_MAX_S = 0.25
 STRIDE_LAG_S = (0.7, 2.5)
 GAP_CONTEXT_S = 0.3
 MATCH_MAX = 0.3
+UNSURE_DEG = 0.5
 
 
 def nominal_rate_hz(time_s: np.ndarray) -> float:
@@ -140,6 +141,7 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
     n_missing = np.maximum(np.round(np.diff(t) * rate).astype(int) - 1, 0)
     if not n_missing.any():
         return orientation(gyr, acc, rate, method, **params)
+    breaks: list[int] = []
     where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
     filled_t = np.interp(np.arange(where[-1] + 1), where, t)
     filled = np.empty((len(filled_t), 6), dtype=np.result_type(gyr, acc))
@@ -158,7 +160,13 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
             # a cubic through the samples around the gap follows a swing peak better than a straight line
             around = np.arange(max(0, k - 3), min(len(t), k + 5))
             copy = not_a_knot_cubic(t[around], filled[where[around]].astype(float), filled_t[inside])
+            # the cubic and the line are both plausible: where their rotations differ, neither is reliable
+            if np.degrees(np.linalg.norm((copy[:, :3] - filled[inside, :3]).sum(axis=0))) / rate > UNSURE_DEG:
+                breaks += [int(where[k]) + 1, int(where[k + 1])]
         filled[inside] = copy
+    if method == "smoothed" and breaks:
+        p = {**PARAMETERS["smoothed"], **params}
+        return _smoothed(filled[:, :3], filled[:, 3:], 1.0 / rate, float(p["tauAcc"]), np.array(breaks))[where]
     return orientation(filled[:, :3], filled[:, 3:], rate, method, **params)[where]
 
 

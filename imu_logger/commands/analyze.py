@@ -61,6 +61,8 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
     interval = _parse_neutral(neutral)
     rec = read_recording(recording)
     decoded = decode_recording(rec)
+    truncated = rec.truncated
+    del rec  # the raw frames are decoded: free them before the analysis
     samples = {p: s.data for p, s in decoded.items() if len(s.data)}
     if not samples:
         raise UserError(f"{recording}: the recording holds no sensor samples")
@@ -68,7 +70,7 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
     gaps = pd.concat(gap_frames, ignore_index=True) if gap_frames else pd.DataFrame(columns=list(GAP_COLUMNS))
     span = max(df["time_s"].iloc[-1] for df in samples.values())
     warnings = []
-    if rec.truncated:
+    if truncated:
         warnings.append(f"the recording was cut short (no proper end): analysed its first {span:.0f} s, "
                         "up to the last complete record")
     for p in decoded:
@@ -98,7 +100,7 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
         result.bouts.to_csv(out / "bouts.csv", index=False)
         result.summary.to_csv(out / "summary.csv", index=False)
         result.angles.to_parquet(out / "angles.parquet", index=False)
-        info = {"recording": str(Path(recording).resolve()), "truncated": bool(rec.truncated), "duration_s": float(span),
+        info = {"recording": str(Path(recording).resolve()), "truncated": bool(truncated), "duration_s": float(span),
                 "filter": method, "neutral_s": list(interval) if interval else None, "warnings": warnings,
                 "calibration_messages": result.calibration_messages,
                 "gaps": json.loads(gaps.to_json(orient="records"))}
