@@ -19,8 +19,7 @@ IPOL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ipol_feet"
 
 def load(name: str, foot: str) -> pd.DataFrame:
     path = IPOL / f"{name}_{foot}.txt"
-    if not path.exists():
-        pytest.skip(f"real data not present: {path}")
+    assert path.exists(), f"real data expected beside the repo (../shared/datasets): {path} is missing"
     raw = pd.read_csv(path, sep="\t", skiprows=1)
     data = {col.TIME: np.arange(len(raw)) / 100.0}
     for name_, src in zip(col.ACC + col.GYR, ("Acc_X", "Acc_Y", "Acc_Z", "Gyr_X", "Gyr_Y", "Gyr_Z")):
@@ -45,9 +44,9 @@ def swing_rotation_deg(cal, samples, placement: str, swings) -> np.ndarray:
 
 @pytest.mark.parametrize("trial", ["2-3", "9-1"])
 def test_medio_lateral_axis_shows_toes_up_rotation_in_every_straight_swing(trial: str) -> None:
-    meta = json.loads((IPOL / f"{trial}.json").read_text()) if (IPOL / f"{trial}.json").exists() else None
-    if meta is None:
-        pytest.skip("real data not present")
+    meta_path = IPOL / f"{trial}.json"
+    assert meta_path.exists(), f"real data expected beside the repo (../shared/datasets): {meta_path} is missing"
+    meta = json.loads(meta_path.read_text())
     samples = {"left_foot": load(trial, "lf"), "right_foot": load(trial, "rf")}
     cal = calibrate(samples)
     u0, u1 = meta["UTurnBoundaries"]
