@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from analysis import columns as col  # noqa: E402
 from analysis.calibration import calibrate  # noqa: E402
+from analysis.orientation import DEFAULT_FILTER  # noqa: E402
 
 IPOL = ROOT.parent / "shared" / "datasets" / "ipol_feet"
 
@@ -129,7 +130,7 @@ def walking_mask(time_s: np.ndarray, bouts: pd.DataFrame) -> np.ndarray:
 
 def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """RMS error per side and angle during walking, per-stride peak dorsiflexion errors and each stride's
-    kind ('walking', 'spot turn', 'peak in a data gap')."""
+    kind ('straight', 'curved' (heading changes during the stride), 'spot turn', 'peak in a data gap')."""
     t = table[col.TIME].to_numpy()
     walk = walking_mask(t, sim.truth_bouts)
     rms: dict[str, float] = {}
@@ -156,7 +157,7 @@ def sim_errors(sim, table: pd.DataFrame) -> tuple[dict[str, float], dict[str, np
                     # the truth's peak falls in lost samples: no estimate can see it
                     missed = st.peak_dorsiflexion_deg - truth[stance].max() > 0.2
                     labels.append("peak in a data gap" if missed else "spot turn" if st.quality == "spot_turn"
-                                  else "walking")
+                                  else "curved" if abs(st.heading_change_deg) > 0.5 else "straight")
             peaks[side] = np.array(errs)
             kinds[side] = np.array(labels)
     return rms, peaks, kinds
@@ -197,7 +198,7 @@ def sim_report(method: str, seeds: int) -> None:
             print(f"    RMS {name:<18} {_dist(np.array(values))}")
         print(f"    peak dorsiflexion per stride, |error| over {len(peak_all)} strides: {_dist(np.array(peak_all))}")
         peak_arr, kind_arr = np.array(peak_all), np.array(kind_all)
-        for k in ("walking", "spot turn", "peak in a data gap"):
+        for k in ("straight", "curved", "spot turn", "peak in a data gap"):
             if (kind_arr == k).any():
                 print(f"      {k:<20} {(kind_arr == k).sum():>5} strides: {_dist(peak_arr[kind_arr == k])}")
 
@@ -246,7 +247,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ipol-only", action="store_true")
     parser.add_argument("--sim-only", action="store_true")
-    parser.add_argument("--method", default="vqf")
+    parser.add_argument("--method", default=DEFAULT_FILTER)
     parser.add_argument("--seeds", type=int, default=6)
     args = parser.parse_args()
     if not args.sim_only:
