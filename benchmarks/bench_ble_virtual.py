@@ -19,7 +19,8 @@ from bleak import BleakClient
 
 from imu_logger.ble.sources import SimpleMotionSource
 from imu_logger.ble.virtual_backend import VirtualBleakClient
-from imu_logger.ble.world import VirtualWorld, default_specs
+from imu_logger.ble.world import VirtualWorld
+from imu_logger.virtual import default_specs
 from imu_logger.sensors import get_model
 
 
@@ -30,7 +31,7 @@ def cpu_s() -> float:
 
 async def stream_all(rate_hz: float, seconds: float) -> tuple[float, float, int]:
     """(wall s, CPU s, notifications received) of streaming every default sensor for ``seconds``."""
-    specs = default_specs()
+    specs = list(default_specs().values())
     counts = [0]
     async with VirtualWorld(specs, keep_ledger=False):
         clients = []
@@ -58,7 +59,7 @@ async def stream_all(rate_hz: float, seconds: float) -> tuple[float, float, int]
 def baseline(rate_hz: float, seconds: float) -> float:
     """CPU s to encode and decode the same samples with no BLE: what the bytes alone cost."""
     c0 = cpu_s()
-    for spec in default_specs():
+    for spec in list(default_specs().values()):
         model = get_model(spec.model_key)
         device = model.new_device(rate_hz)
         device.streaming = True

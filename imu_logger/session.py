@@ -1,4 +1,4 @@
-"""The recording session: connect sensors one by one, stream from all at once, write every second.
+"""The recording session: connect sensors one by one, stream from all at once, write twice a second.
 
 Asyncio lives here and in the BLE layer only. Notification callbacks only append to a list; one
 writer task owns the file, turns each sensor's list into a raw batch every half second, writes the events
@@ -39,7 +39,7 @@ class SensorTarget:
     """A sensor the session should record: where it is worn and how to find it."""
 
     placement: str
-    model: str | None = None  # model key; None = the first supported sensor found at `address`
+    model: str  # model key, e.g. "movella_dot"
     address: str | None = None  # None = the first sensor of `model` found in a scan
     rate_hz: float | None = None
 
@@ -79,7 +79,7 @@ class SensorLink:
         self.target = target
         self.backend = backend
         self.emit = emit
-        self.model: SensorModel | None = get_model(target.model) if target.model else None
+        self.model: SensorModel = get_model(target.model)
         self.address = target.address
         self.name = ""
         self.client: BleakClient | None = None
@@ -93,11 +93,9 @@ class SensorLink:
 
     @property
     def rate_hz(self) -> float:
-        assert self.model is not None
         return self.model.nominal_rate(self.target.rate_hz)
 
     def info(self) -> SensorInfo:
-        assert self.model is not None
         return SensorInfo(placement=self.target.placement, model=self.model.key,
                           address=self.address or "", rate_hz=self.rate_hz,
                           notify_uuids=list(self.model.notify_uuids), name=self.name)
@@ -117,11 +115,6 @@ class SensorLink:
         if device is None:
             what = self.address or f"a {self.target.model} sensor"
             raise UserError(f"{self.target.placement}: {what} not found within {timeout_s:g} s")
-        if self.model is None:
-            self.model = model_for_advertisement(device.name)
-            if self.model is None:
-                raise UserError(f"{self.target.placement}: {device.address} ({device.name!r}) "
-                                "is not a supported sensor model")
         self.address = device.address
         self.name = device.name or ""
         return device
@@ -129,7 +122,6 @@ class SensorLink:
     async def connect(self, timeout_s: float) -> None:
         """Scan, connect, read the battery, subscribe and start streaming."""
         device = await self.find(timeout_s)
-        assert self.model is not None
         self.disconnected.clear()
         client = BleakClient(device, disconnected_callback=self._on_disconnect, timeout=timeout_s,
                              **self.backend.kwargs("client"))
@@ -152,7 +144,7 @@ class SensorLink:
 
     async def read_battery(self) -> None:
         """Read and log the battery level; models that answer in-stream are asked, and answer later."""
-        assert self.model is not None and self.client is not None
+        assert self.client is not None
         try:
             if self.model.battery_uuid is None:
                 for write in self.model.battery_request_commands():
@@ -166,7 +158,6 @@ class SensorLink:
         self._log_battery(bytes(data))
 
     def _log_battery(self, data: bytes) -> None:
-        assert self.model is not None
         try:
             self.stats.battery_percent = self.model.decode_battery(data)
         except ValueError as exc:
@@ -176,7 +167,6 @@ class SensorLink:
 
     def _find_battery_reply(self, payloads: list[bytes]) -> None:
         """Log the first in-stream battery answer among ``payloads``, if one was asked for."""
-        assert self.model is not None
         for payload in payloads:
             try:
                 self.model.decode_battery(payload)
@@ -202,7 +192,6 @@ class SensorLink:
         client, self.client = self.client, None
         if client is None or not client.is_connected:
             return
-        assert self.model is not None
         try:
             for write in self.model.stop_commands():
                 await client.write_gatt_char(write.uuid, write.data, response=write.response)
@@ -228,7 +217,6 @@ class SensorLink:
 
     def _account(self, batch: RawBatch) -> None:
         """Update live statistics and log live gaps (the offline decoder recomputes them exactly)."""
-        assert self.model is not None
         if self._battery_requested:
             self._find_battery_reply(batch.payloads)
         host_s = batch.host_mono_ns * 1e-9

@@ -38,7 +38,7 @@ def default_specs(sources: dict[str, SignalSource] | None = None,
         placement: VirtualSensorSpec(
             model_key=model, address=virtual_address(i),
             source=(sources or {}).get(placement) or SimpleMotionSource(),
-            faults=(faults or {}).get(placement, Faults()))
+            faults=(faults or {}).get(placement, Faults()), placement=placement)
         for i, (placement, model) in enumerate(models.items())
     }
 

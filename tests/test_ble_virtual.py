@@ -11,7 +11,8 @@ from bleak import BleakClient, BleakScanner
 
 from imu_logger.ble.sources import ArraySource, ReplaySource
 from imu_logger.ble.virtual_backend import VirtualBleakClient, VirtualBleakScanner
-from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld, default_specs
+from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld
+from imu_logger.virtual import default_specs
 from imu_logger.sensors import MODELS, get_model
 from imu_logger.sensors.base import SensorModel
 
@@ -53,7 +54,7 @@ def quantum(values: np.ndarray) -> float:
 
 
 async def test_scan_sees_the_four_default_sensors_with_names_rssi_and_services():
-    specs = default_specs()
+    specs = list(default_specs().values())
     assert {s.placement for s in specs} == PLACEMENTS
     assert len({s.model_key for s in specs}) == 4
     async with VirtualWorld(specs):
@@ -68,7 +69,7 @@ async def test_scan_sees_the_four_default_sensors_with_names_rssi_and_services()
 
 
 async def test_scan_filters_on_service_uuid_and_calls_the_detection_callback():
-    specs = default_specs()
+    specs = list(default_specs().values())
     target = get_model(specs[0].model_key).services()[0].uuid
     seen = []
     async with VirtualWorld(specs):
@@ -117,7 +118,7 @@ def truth_rate(truth) -> float:
 
 
 async def test_notifications_arrive_in_order_as_bytearray():
-    spec = default_specs()[0]
+    spec = list(default_specs().values())[0]
     model = get_model(spec.model_key)
     types = []
     async with VirtualWorld([spec]):

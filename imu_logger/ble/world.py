@@ -52,15 +52,6 @@ class VirtualSensorSpec:
     placement: str | None = None
 
 
-def default_specs() -> list[VirtualSensorSpec]:
-    """Four virtual sensors of mixed models, one per placement, at fixed addresses."""
-    plan = (("left_shin", "movella_dot", 1.1), ("left_foot", "witmotion", 1.1),
-            ("right_shin", "polar_verity", 1.3), ("right_foot", "open_nrf", 1.3))
-    return [VirtualSensorSpec(model_key=model, address=f"C0:1D:0A:00:00:0{i + 1}",
-                              source=SimpleMotionSource(period_s=period), placement=placement)
-            for i, (placement, model, period) in enumerate(plan)]
-
-
 def current_world() -> VirtualWorld:
     """The running virtual world; a clear error when there is none."""
     if _current is None:
@@ -76,9 +67,9 @@ class VirtualWorld:
     of what it sent (for long runs).
     """
 
-    def __init__(self, specs: Sequence[VirtualSensorSpec] | None = None, *, tick_s: float = 0.02,
+    def __init__(self, specs: Sequence[VirtualSensorSpec], *, tick_s: float = 0.02,
                  keep_ledger: bool = True) -> None:
-        self.specs = list(default_specs() if specs is None else specs)
+        self.specs = list(specs)
         addresses = [s.address.upper() for s in self.specs]
         for address in addresses:
             if not _ADDRESS.match(address):
