@@ -131,17 +131,6 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _matmul_bt(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """out = a @ b.T for small matrices, without allocating."""
-    for i in range(a.shape[0]):
-        for j in range(b.shape[0]):
-            acc = 0.0
-            for k in range(a.shape[1]):
-                acc += a[i, k] * b[j, k]
-            out[i, j] = acc
-
-
-@njit(cache=True)
 def ekf_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, var_gyr: float, var_acc: float,
             q0: np.ndarray, p0: np.ndarray) -> np.ndarray:
     """Quaternion extended Kalman filter, IMU only (ahrs ``EKF.update`` with frame 'NED')."""
@@ -184,7 +173,7 @@ def ekf_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, var_gyr: float, var_acc
         w[3, 0], w[3, 1], w[3, 2] = -c * q[2], c * q[1], c * q[0]
         # P_t = F P F^T + var_gyr W W^T
         _matmul(f, p, fp)
-        _matmul_bt(fp, f, pt)
+        _matmul(fp, f.T, pt)
         for i in range(4):
             for j in range(4):
                 pt[i, j] += var_gyr * (w[i, 0] * w[j, 0] + w[i, 1] * w[j, 1] + w[i, 2] * w[j, 2])
@@ -199,7 +188,7 @@ def ekf_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, var_gyr: float, var_acc
         h[0, 0], h[0, 1], h[0, 2], h[0, 3] = -2.0 * ty, 2.0 * tz, -2.0 * tw, 2.0 * tx
         h[1, 0], h[1, 1], h[1, 2], h[1, 3] = 2.0 * tx, 2.0 * tw, 2.0 * tz, 2.0 * ty
         h[2, 0], h[2, 1], h[2, 2], h[2, 3] = 2.0 * tw, -2.0 * tx, -2.0 * ty, 2.0 * tz
-        _matmul_bt(pt, h, pht)
+        _matmul(pt, h.T, pht)
         _matmul(h, pht, s)
         s[0, 0] += var_acc
         s[1, 1] += var_acc
