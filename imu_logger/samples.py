@@ -84,7 +84,7 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
     start_s = rec.start_mono_ns * 1e-9
     imported = info.model == generic.MODEL_KEY
     frames, gap_rows, clocks, corrupt = [], [], {}, []
-    prev_end: tuple[float, int] | None = None  # last sample time and connection
+    prev_end_s: float | None = None  # last sample time of the previous connection
     for connection in np.unique(log.connection):
         idx = np.flatnonzero(log.connection == connection)
         offset = int(idx[0])
@@ -100,12 +100,12 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
         for g in gaps:
             gap_rows.append((placement, int(connection), float(t[g.index - 1]), float(t[g.index]),
                              g.missing, g.source))
-        if prev_end is not None:
-            missing = int(round((t[0] - prev_end[0]) * info.rate_hz)) - 1
+        if prev_end_s is not None:
+            missing = int(round((t[0] - prev_end_s) * info.rate_hz)) - 1
             if missing > 0:
-                gap_rows.append((placement, int(connection), prev_end[0], float(t[0]), missing,
+                gap_rows.append((placement, int(connection), prev_end_s, float(t[0]), missing,
                                  "disconnect"))
-        prev_end = (float(t[-1]), int(connection))
+        prev_end_s = float(t[-1])
         columns = {TIME: np.asarray(t, np.float64)}
         for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
             if names is MAG and (values is None or not np.isfinite(values).any()):
