@@ -124,7 +124,7 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
     fs = zupt.nominal_rate(time_s)
     axis = ev.principal_rotation_axis(gyr)
     w = gyr @ axis
-    w = w * ev.skew_sign(w)
+    w = w * ev.shin_swing_sign(w, acc, fs)
     energy = ev.motion_energy(acc, gyr, fs)
     swings = ev.detect_swings(time_s, w, energy, fs, swing_min_radps=1.5, stance_energy_max=2.5,
                               to_fraction=1.0, ic_fraction=1.0)

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_shin_only.py [SEEDS] [MINUTES]
 
-Per seed (default 6 seeds of a 5-minute 'walk' scenario: bouts, curves, spot turns), random mounting
+Per seed (default 8 seeds of a 5-minute 'walk' scenario: bouts, curves, spot turns), random mounting
 and the simulator's default sensor errors (noise, bias, bias drift, dropped samples), only the two
 shin signals go to ``analysis.strides.compute_strides`` (so each side takes the shin-only path).
 Prints per seed and overall: stride precision and recall (initial contacts matched within 100 ms),
@@ -75,7 +75,7 @@ def summary(m: pd.DataFrame, n_det: int, n_true: int) -> dict:
 
 
 def main() -> None:
-    seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
     rows, parts, counts = [], [], [0, 0]
     t_shin = t_foot = 0.0
