@@ -22,31 +22,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.bouts import gait_tables  # noqa: E402
+from analysis.validation import match_strides, paired_difference  # noqa: E402
 
 
-def match_strides(det: pd.DataFrame, truth: pd.DataFrame, tol_s: float = 0.1) -> pd.DataFrame:
-    """Pairs (per side) of detected and true strides whose initial contacts are within ``tol_s``."""
-    rows = []
-    for side in ("left", "right"):
-        d = det[det["side"] == side].sort_values("start_s")
-        t = truth[truth["side"] == side].sort_values("start_s")
-        if len(d) == 0 or len(t) == 0:
-            continue
-        ts = t["start_s"].to_numpy()
-        j = np.clip(np.searchsorted(ts, d["start_s"].to_numpy()), 1, len(ts) - 1)
-        near = np.where(np.abs(ts[j - 1] - d["start_s"].to_numpy()) < np.abs(ts[j] - d["start_s"].to_numpy()), j - 1, j)
-        ok = np.abs(ts[near] - d["start_s"].to_numpy()) <= tol_s
-        first = np.unique(near[ok], return_index=True)[1]
-        di = np.flatnonzero(ok)[first]
-        ti = near[ok][first]
-        rows.append(pd.DataFrame({
-            "side": side,
-            "ic_err_ms": 1000 * (d["start_s"].to_numpy()[di] - ts[ti]),
-            "to_err_ms": 1000 * (d["toe_off_s"].to_numpy()[di] - t["toe_off_s"].to_numpy()[ti]),
-            "len_err_pct": 100 * (d["stride_length_m"].to_numpy()[di] / t["stride_length_m"].to_numpy()[ti] - 1),
-            "truth_quality": t["quality"].to_numpy()[ti], "quality": d["quality"].to_numpy()[di],
-        }))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+def matched_errors(det: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Errors of the detected strides matched one to one (nearest initial contact) to the true ones."""
+    pairs = match_strides(det, truth)
+    return pd.DataFrame({
+        "side": pairs["side"],
+        "ic_err_ms": 1000 * paired_difference(det, truth, pairs, "start_s"),
+        "to_err_ms": 1000 * paired_difference(det, truth, pairs, "toe_off_s"),
+        "len_err_pct": 100 * (det.loc[pairs["detected"], "stride_length_m"].to_numpy()
+                              / truth.loc[pairs["truth"], "stride_length_m"].to_numpy() - 1),
+        "truth_quality": truth.loc[pairs["truth"], "quality"].to_numpy(),
+        "quality": det.loc[pairs["detected"], "quality"].to_numpy()})
 
 
 def main() -> None:
@@ -61,7 +50,7 @@ def main() -> None:
     strides, bouts = gait_tables(sim.signals)
     elapsed = time.perf_counter() - t0
     truth = sim.truth_strides
-    m = match_strides(strides, truth)
+    m = matched_errors(strides, truth)
     print(f"analysed {hours:g} h in {elapsed:.1f} s: {len(strides)} strides detected, {len(truth)} true")
     print(f"precision {len(m) / max(len(strides), 1):.4f}, recall {len(m) / max(len(truth), 1):.4f}")
     for col in ("ic_err_ms", "to_err_ms", "len_err_pct"):

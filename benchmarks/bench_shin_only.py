@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.strides import compute_strides  # noqa: E402
+from analysis.validation import match_strides, paired_difference  # noqa: E402
 from imu_logger.simulation import Scenario, SimConfig, simulate  # noqa: E402
 
 SHINS = ("left_shin", "right_shin")
@@ -36,25 +37,14 @@ def shin_only_errors(sim, tol_s: float = 0.1) -> tuple[pd.DataFrame, int, int]:
     ``tol_s``) to the true strides, with the detected and true stride counts."""
     det = compute_strides({p: sim.signals[p] for p in SHINS})
     truth = sim.truth_strides
-    rows = []
-    for side in ("left", "right"):
-        d = det[det["side"] == side].sort_values("start_s")
-        t = truth[truth["side"] == side].sort_values("start_s")
-        if len(d) == 0 or len(t) == 0:
-            continue
-        ds, ts = d["start_s"].to_numpy(), t["start_s"].to_numpy()
-        j = np.abs(ts[None, :] - ds[:, None]).argmin(axis=1)
-        ok = np.abs(ts[j] - ds) <= tol_s
-        di = np.flatnonzero(ok)[np.unique(j[ok], return_index=True)[1]]  # one detection per true stride
-        ti = j[di]
-        def err(col: str) -> np.ndarray:
-            return d[col].to_numpy()[di] - t[col].to_numpy()[ti]
-        rows.append(pd.DataFrame({"side": side, "ic_err_ms": 1000 * err("start_s"),
-                                  "to_err_ms": 1000 * err("toe_off_s"),
-                                  "stride_time_err_ms": 1000 * err("stride_time_s"),
-                                  "stance_err_pct": 100 * err("stance_fraction")}))
-    m = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["side", "ic_err_ms", "to_err_ms", "stride_time_err_ms", "stance_err_pct"])
+    pairs = match_strides(det, truth, tol_s)
+
+    def err(col: str) -> np.ndarray:
+        return paired_difference(det, truth, pairs, col)
+    m = pd.DataFrame({"side": pairs["side"], "ic_err_ms": 1000 * err("start_s"),
+                      "to_err_ms": 1000 * err("toe_off_s"),
+                      "stride_time_err_ms": 1000 * err("stride_time_s"),
+                      "stance_err_pct": 100 * err("stance_fraction")})
     return m, len(det), len(truth)
 
 

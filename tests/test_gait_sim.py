@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.bouts import gait_tables
+from analysis.validation import match_strides, paired_difference
 from imu_logger.simulation import SimConfig, simulate
 from imu_logger.simulation.config import Scenario
 
@@ -19,22 +20,17 @@ def walk():
     return sim, strides, bouts
 
 
-def match(det: pd.DataFrame, truth: pd.DataFrame, tol_s: float = 0.1) -> pd.DataFrame:
-    """Detected/true stride pairs per side whose initial contacts are within ``tol_s`` (one to one)."""
-    rows = []
-    for side in ("left", "right"):
-        d = det[det["side"] == side].reset_index(drop=True)
-        t = truth[truth["side"] == side].reset_index(drop=True)
-        used = set()
-        for i, s in enumerate(d["start_s"]):  # per detected stride
-            j = int(np.argmin(np.abs(t["start_s"].to_numpy() - s)))
-            if abs(t["start_s"].iat[j] - s) <= tol_s and j not in used:
-                used.add(j)
-                rows.append({"side": side, "ic_err_ms": 1000 * (s - t["start_s"].iat[j]),
-                             "to_err_ms": 1000 * (d["toe_off_s"].iat[i] - t["toe_off_s"].iat[j]),
-                             "len_err": d["stride_length_m"].iat[i] / t["stride_length_m"].iat[j] - 1,
-                             "truth_quality": t["quality"].iat[j], "quality": d["quality"].iat[i]})
-    return pd.DataFrame(rows)
+def match(det: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Errors of the detected strides matched one to one to the true strides."""
+    pairs = match_strides(det, truth)
+    return pd.DataFrame({
+        "side": pairs["side"],
+        "ic_err_ms": 1000 * paired_difference(det, truth, pairs, "start_s"),
+        "to_err_ms": 1000 * paired_difference(det, truth, pairs, "toe_off_s"),
+        "len_err": (det.loc[pairs["detected"], "stride_length_m"].to_numpy()
+                    / truth.loc[pairs["truth"], "stride_length_m"].to_numpy() - 1),
+        "truth_quality": truth.loc[pairs["truth"], "quality"].to_numpy(),
+        "quality": det.loc[pairs["detected"], "quality"].to_numpy()})
 
 
 def test_both_legs_precision_and_recall(walk):
