@@ -33,6 +33,15 @@ def acc_to_quaternion(ax: float, ay: float, az: float) -> np.ndarray:
     return q
 
 
+@njit(cache=True, inline="always")
+def _euler_step(qw: float, qx: float, qy: float, qz: float, dw: float, dx: float, dy: float, dz: float,
+                dt: float) -> tuple[float, float, float, float]:
+    """q + q̇ dt, renormalised (the integration step of ahrs' Madgwick and Mahony)."""
+    qw, qx, qy, qz = qw + dw * dt, qx + dx * dt, qy + dy * dt, qz + dz * dt
+    norm = np.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
+    return qw / norm, qx / norm, qy / norm, qz / norm
+
+
 @njit(cache=True)
 def madgwick_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float, q0: np.ndarray) -> np.ndarray:
     """Madgwick gradient-descent IMU filter (ahrs ``Madgwick.updateIMU``) over a whole segment."""
@@ -68,9 +77,7 @@ def madgwick_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float, q0: n
                 dx -= gain * g1 / g_norm
                 dy -= gain * g2 / g_norm
                 dz -= gain * g3 / g_norm
-        qw, qx, qy, qz = qw + dw * dt, qx + dx * dt, qy + dy * dt, qz + dz * dt
-        norm = np.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
-        qw, qx, qy, qz = qw / norm, qx / norm, qy / norm, qz / norm
+        qw, qx, qy, qz = _euler_step(qw, qx, qy, qz, dw, dx, dy, dz, dt)
         out[t, 0], out[t, 1], out[t, 2], out[t, 3] = qw, qx, qy, qz
     return out
 
@@ -112,9 +119,7 @@ def mahony_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, k_p: float, k_i: flo
         dx = 0.5 * (qw * gx + qy * gz - qz * gy)
         dy = 0.5 * (qw * gy - qx * gz + qz * gx)
         dz = 0.5 * (qw * gz + qx * gy - qy * gx)
-        qw, qx, qy, qz = qw + dw * dt, qx + dx * dt, qy + dy * dt, qz + dz * dt
-        norm = np.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
-        qw, qx, qy, qz = qw / norm, qx / norm, qy / norm, qz / norm
+        qw, qx, qy, qz = _euler_step(qw, qx, qy, qz, dw, dx, dy, dz, dt)
         out[t, 0], out[t, 1], out[t, 2], out[t, 3] = qw, qx, qy, qz
     return out
 
