@@ -103,14 +103,19 @@ def zupt_path(res: dict, t: np.ndarray, b0: float, b1: float, min_step_m: float 
     return float(d[d > min_step_m].sum())
 
 
-def distance_table(rows: list[dict]) -> pd.DataFrame:
-    """Per subject: trials, distance per foot (median/min/max, m), |L−R| (m), packet loss, share within ±5 %."""
-    table = []
-    groups = {}
+def by_subject(rows: list[dict]) -> dict:
+    """Trial rows grouped by subject, plus an 'all' group."""
+    groups: dict = {}
     for r in rows:
         groups.setdefault(r["subject"], []).append(r)
     groups["all"] = rows
-    for subj, rs in groups.items():
+    return groups
+
+
+def distance_table(rows: list[dict]) -> pd.DataFrame:
+    """Per subject: trials, distance per foot (median/min/max, m), |L−R| (m), packet loss, share within ±5 %."""
+    table = []
+    for subj, rs in by_subject(rows).items():
         d = np.array([r["distance_m"] for r in rs])
         p = np.array([r["path_m"] for r in rs])
         lr = np.abs(d[:, 0] - d[:, 1])
@@ -135,11 +140,7 @@ def evaluate_all(data: Path = DATA, subjects: range = range(1, 11)) -> list[dict
 def summarise(rows: list[dict]) -> pd.DataFrame:
     """Per-subject table plus an 'all' row: precision, recall, timing error and distance error."""
     table = []
-    groups = {}
-    for r in rows:
-        groups.setdefault(r["subject"], []).append(r)
-    groups["all"] = rows
-    for subj, rs in groups.items():
+    for subj, rs in by_subject(rows).items():
         to = np.abs(np.concatenate([r["to_err_ms"] for r in rs]))
         ic = np.abs(np.concatenate([r["ic_err_ms"] for r in rs]))
         dist = np.concatenate([r["distance_m"] for r in rs])

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import load_benchmark
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="ipol_feet dataset not present")
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_gait_ipol", ROOT / "benchmarks" / "bench_gait_ipol.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
 def scores():
-    bench = _bench()
+    bench = load_benchmark("bench_gait_ipol")
     rows = bench.evaluate_all(DATA)
     return rows, bench.summarise(rows)
 

@@ -11,28 +11,20 @@ side of seed 2 (18 strides) wrong (before: precision 0.991, recall 0.996).
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import load_benchmark
+
 from imu_logger.simulation import Scenario, SimConfig, simulate
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_shin_only", ROOT / "benchmarks" / "bench_shin_only.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
 def errors():
     sim = simulate(SimConfig(minutes=5, seed=1, mounting="random", scenario=Scenario(kind="walk")))
-    return _bench().shin_only_errors(sim)
+    return load_benchmark("bench_shin_only").shin_only_errors(sim)
 
 
 def test_shin_only_finds_the_strides(errors):
@@ -66,7 +58,7 @@ def test_shin_sign_on_a_short_walk():
     sign from the extremes' size put that side's events half a step off. The heel-strike rule
     (events.shin_swing_sign) gets both sides right."""
     sim = simulate(SimConfig(minutes=5, seed=2, mounting="random", scenario=Scenario(kind="walk")))
-    m, n_det, n_true = _bench().shin_only_errors(sim)
+    m, n_det, n_true = load_benchmark("bench_shin_only").shin_only_errors(sim)
     assert set(m["side"]) == {"left", "right"}
     assert len(m) / n_true >= 0.95 and len(m) / n_det >= 0.95
     assert np.all(np.abs(m["ic_err_ms"]) <= 60.0)  # half a step off would be ~500 ms
