@@ -11,14 +11,11 @@ side of seed 2 (18 strides) wrong (before: precision 0.991, recall 0.996).
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from conftest import load_benchmark
-
 from imu_logger.simulation import Scenario, SimConfig, simulate
-
 
 
 @pytest.fixture(scope="module")
