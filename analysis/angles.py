@@ -30,9 +30,10 @@ from scipy.spatial.transform import Rotation
 from imu_logger.errors import UserError
 
 from . import columns as col
-from .calibration import Calibration, SensorCalibration, in_parallel, calibrate
+from .calibration import Calibration, SensorCalibration, calibrate
 from .orientation import DEFAULT_FILTER
 from .orientation import quaternion as quat
+from .parallel import in_parallel
 
 #: window (s) of the moving median of the shin-foot heading difference; None keeps the neutral one
 HEADING_WINDOW_S: float | None = 30.0

@@ -43,9 +43,7 @@ Checks, reported as :class:`PlacementWarning` naming the placement:
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -58,6 +56,8 @@ from .conventions import GRAVITY_MPS2, PLACEMENTS
 from .orientation import (DEFAULT_FILTER, contiguous_segments, filter_blocks, nominal_rate_hz,
                           segment_orientation)
 from .orientation.quaternion import to_matrix
+from .parallel import in_parallel
+from .vectors import row_norms
 
 #: still: moving std of each gyroscope axis (rad/s) and accelerometer axis (m/s²) below these
 STILL_GYR_STD_RADPS = 0.04
@@ -93,22 +93,8 @@ SIDE_MIN_DEG = 0.5
 SLIP_DEG = 10.0
 #: bouts shorter than this are not used for slip detection (too few strides for a stable axis)
 MIN_SLIP_BOUT_S = 8.0
-#: sensors prepared and filtered at the same time (threads; the compiled kernels release the GIL)
-WORKERS = 2
 #: the bias of a still period is the median of at most this many of its samples (evenly spread)
 BIAS_MEDIAN_SAMPLES = 2000
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def in_parallel(fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:
-    """fn over items, ``WORKERS`` at a time, results in order (exceptions re-raised)."""
-    if len(items) < 2:
-        return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(fn, items))
-
 
 @dataclass(frozen=True)
 class PlacementWarning:
@@ -193,11 +179,6 @@ class Calibration:
 
 # ---------------------------------------------------------------------------------------------
 # signal helpers
-
-
-def _row_norms(v: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row of (n, 3) values (einsum: no BLAS threads, which stall on a busy machine)."""
-    return np.sqrt(np.einsum("ij,ij->i", v, v))
 
 
 def _rotate_rows(v: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -285,7 +266,7 @@ def detect_still(acc: np.ndarray, gyr: np.ndarray, rate_hz: float,
     w = max(3, int(round(STILL_WINDOW_S * rate_hz)))
     gyr_std = _column_max(_moving(gyr, w, segments, "std"))
     acc_std = _column_max(_moving(acc, w, segments, "std"))
-    norm_ok = np.abs(_row_norms(acc) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
+    norm_ok = np.abs(row_norms(acc) - GRAVITY_MPS2) < STILL_ACC_NORM_TOL_MPS2
     still = (gyr_std < STILL_GYR_STD_RADPS) & (acc_std < STILL_ACC_STD_MPS2) & norm_ok
     return _drop_short(still, int(MIN_STILL_S * rate_hz))
 
@@ -333,7 +314,7 @@ def flexion_axis(gyr: np.ndarray, vertical: np.ndarray) -> np.ndarray:
     stable from bout to bout (simulated days: median 0.8°, max 2.9° between bouts, against 3.8° and
     23° for plain PCA).
     """
-    rate = _row_norms(gyr)
+    rate = row_norms(gyr)
     fast = gyr[rate > 0.5 * np.percentile(rate, 95)]
     v = _unit(vertical)
     return principal_axis(fast - np.outer(np.einsum("ij,j->i", fast, v), v))
@@ -411,7 +392,7 @@ def _filter(s: _Sensor, method: str, params: dict) -> np.ndarray:
 
 def _stance_points(s: _Sensor) -> np.ndarray:
     """Index of the least-moving sample of each stride during walking (one per local gyro minimum)."""
-    norm = _row_norms(s.gyr)
+    norm = row_norms(s.gyr)
     smooth = pd.Series(norm).rolling(max(3, int(0.05 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     half = int(0.35 * s.rate)  # strides last more than 0.7 s
     from scipy.ndimage import minimum_filter1d
@@ -483,14 +464,14 @@ def _walking_still_fraction(s: _Sensor) -> float:
     """Fraction of walking samples in which the segment is nearly motionless (foot flat in stance)."""
     if s.walking.sum() < s.rate:
         return float("nan")
-    norm = _row_norms(s.gyr[s.walking])
-    acc_ok = np.abs(_row_norms(s.acc[s.walking]) - GRAVITY_MPS2) < 1.5
+    norm = row_norms(s.gyr[s.walking])
+    acc_ok = np.abs(row_norms(s.acc[s.walking]) - GRAVITY_MPS2) < 1.5
     return float(np.mean((norm < 0.5) & acc_ok))
 
 
 def _swing_envelope(s: _Sensor, grid: np.ndarray) -> np.ndarray:
     """Gyroscope norm smoothed over 0.1 s on a common time grid (NaN outside the sensor's samples)."""
-    norm = pd.Series(_row_norms(s.gyr)).rolling(
+    norm = pd.Series(row_norms(s.gyr)).rolling(
         max(3, int(0.1 * s.rate)), center=True, min_periods=1).mean().to_numpy()
     out = np.interp(grid, s.t, norm, left=np.nan, right=np.nan)
     return out
@@ -683,7 +664,7 @@ def _neutral_interval(side_sensors: list[_Sensor], given: tuple[float, float] | 
         directions = []
         for s in side_sensors:  # gravity directions of this still run only, on the reference times
             acc = np.column_stack([np.interp(ref.t[a:b], s.t, s.acc[:, k]) for k in range(3)])
-            directions.append(acc / _row_norms(acc)[:, None])
+            directions.append(acc / row_norms(acc)[:, None])
         for start, stop in _constant_pose_parts(directions, 0, b - a):
             start, stop = start + a, stop + a
             if ref.t[stop - 1] - ref.t[start] >= MIN_NEUTRAL_S:

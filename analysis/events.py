@@ -33,6 +33,8 @@ from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
 from analysis.conventions import GRAVITY_MPS2
+from analysis.orientation.quaternion import rotate
+from analysis.vectors import row_norms
 
 SWING_MIN_RADPS = 0.8
 STANCE_ENERGY_MAX = 1.5
@@ -45,13 +47,13 @@ EVENT_COLUMNS = ("toe_off_s", "mid_swing_s", "initial_contact_s", "to_idx", "ms_
 
 def motion_energy(acc: np.ndarray, gyr: np.ndarray, fs: float) -> np.ndarray:
     """Motion energy (n,): gyro norm (rad/s) + 0.3 s/m × |acc norm − g| (m/s²), 90 ms moving mean."""
-    e = np.linalg.norm(gyr, axis=1) + 0.3 * np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2)
+    e = row_norms(gyr) + 0.3 * np.abs(row_norms(acc) - GRAVITY_MPS2)
     return uniform_filter1d(e, max(1, int(round(0.09 * fs))), mode="nearest")
 
 
 def principal_rotation_axis(gyr: np.ndarray, min_rate_radps: float = 1.0) -> np.ndarray:
     """Unit axis (3,) in the sensor frame of the largest angular-velocity variance while moving."""
-    moving = np.linalg.norm(gyr, axis=1) > min_rate_radps
+    moving = row_norms(gyr) > min_rate_radps
     if moving.sum() < 10:
         return np.array([0.0, 1.0, 0.0])
     g = gyr[moving]
@@ -62,7 +64,6 @@ def principal_rotation_axis(gyr: np.ndarray, min_rate_radps: float = 1.0) -> np.
 def foot_axis_sign(axis: np.ndarray, acc: np.ndarray, quat: np.ndarray, pos: np.ndarray,
                    segments: np.ndarray, min_step_m: float = 0.3) -> float:
     """+1 if ``axis`` points to the foot's left, −1 if right, from stride displacements (see module doc)."""
-    from analysis.zupt import _rotate_many
     if len(segments) == 0:
         return 1.0
     s, e = segments[:, 0], segments[:, 1]
@@ -73,7 +74,7 @@ def foot_axis_sign(axis: np.ndarray, acc: np.ndarray, quat: np.ndarray, pos: np.
         return 1.0
     u = acc[s[ok]] / np.linalg.norm(acc[s[ok]], axis=1)[:, None]
     fwd = np.cross(axis, u)
-    fwd_w = _rotate_many(quat[s[ok]], fwd)
+    fwd_w = rotate(quat[s[ok]], fwd)
     return 1.0 if np.sum(np.einsum("ij,ij->i", d[ok], fwd_w)) >= 0 else -1.0
 
 

@@ -34,6 +34,8 @@ from analysis import events as ev
 from analysis import zupt
 from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
+from analysis.orientation.quaternion import rotate
+from analysis.parallel import in_parallel
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
 #: plausible ranges for one stride of walking (outside: flag ``implausible``)
@@ -91,6 +93,8 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
     still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to)
     if n_forced:
         traj = zupt.reintegrate(traj, still)
+    for k in ("acc_world", "dt", "hard_gap"):  # only reintegrate needs them: free ~0.2 GB per day-long foot
+        traj.pop(k)
     _add_swing_geometry(swings, traj, energy, time_s, fs)
     return {"fs": fs, "still": still, "traj": traj, "left_axis": axis, "toes_up": w,
             "energy": energy, "swings": swings, "n_still_forced": n_forced}
@@ -282,7 +286,7 @@ def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: 
 
 def _heading_rows(q: np.ndarray, fwd: np.ndarray) -> np.ndarray:
     """Heading (rad) of per-row sensor-frame vectors ``fwd`` (n, 3) under orientations q (n, 4)."""
-    f = zupt._rotate_many(q, fwd)
+    f = rotate(q, fwd)
     return np.arctan2(f[:, 1], f[:, 0])
 
 
@@ -303,22 +307,23 @@ def compute_strides(signals: dict[str, pd.DataFrame], *, standing_s: float = STA
     sides, a stride whose stance (contact → next toe-off) contains ``standing_s`` of both sides
     being still is dropped: the person stood between those two steps.
     """
-    parts, stills = [], []
-    for side in ("left", "right"):
+    def one_side(side: str) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]] | None:
         foot, shin = signals.get(f"{side}_foot"), signals.get(f"{side}_shin")
-        if foot is None and shin is None:
-            continue
         shin_only = foot is None
         t, acc, gyr, res = side_analysis(shin if shin_only else foot, side, shin_only=shin_only)
         if res is None:
-            continue
-        stills.append((t, res["still"]))
+            return None
         s = strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only)
         if shin is not None and len(s):
             s["peak_tibial_accel_g"] = peak_tibial_acceleration(s["start_s"].to_numpy(), shin)
-        parts.append(s)
+        return s, (t, res["still"])
+
+    sides = [s for s in ("left", "right")
+             if signals.get(f"{s}_foot") is not None or signals.get(f"{s}_shin") is not None]
+    done = [r for r in in_parallel(one_side, sides) if r is not None]
+    stills = [still for _, still in done]
     cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
-    parts = [p for p in parts if len(p)]
+    parts = [p for p, _ in done if len(p)]
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)[cols]

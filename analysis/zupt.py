@@ -29,6 +29,8 @@ import numba
 import numpy as np
 
 from analysis.conventions import GRAVITY_MPS2
+from analysis.orientation.quaternion import rotate
+from analysis.vectors import row_norms
 
 #: default detector parameters (tuned on ipol_feet, see the module docstring)
 GYR_THRESH_RADPS = 0.6
@@ -55,8 +57,8 @@ def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float, *,
                   window_s: float = WINDOW_S) -> np.ndarray:
     """Boolean mask (n,) of still samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs`` Hz."""
     half = int(round(window_s * fs / 2))
-    gn = _moving_max(np.linalg.norm(gyr, axis=1), half)
-    an = _moving_max(np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2), half)
+    gn = _moving_max(row_norms(gyr), half)
+    an = _moving_max(np.abs(row_norms(acc) - GRAVITY_MPS2), half)
     return (gn < gyr_thresh_radps) & (an < acc_thresh_mps2)
 
 
@@ -73,7 +75,7 @@ def stance_minima(still: np.ndarray, energy: np.ndarray, gyr: np.ndarray, contac
     Returns (mask, number of stances that needed it).
     """
     out = still.copy()
-    gn = np.linalg.norm(gyr, axis=1)
+    gn = row_norms(gyr)
     csum = np.concatenate([[0], np.cumsum(still)])
     half = min_still_samples // 2
     added = 0
@@ -127,7 +129,7 @@ def _tilt_quat(a):
     return q / np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _orientation(acc, gyr, dt, still, segment_start, gain):
     """Sensor-to-world quaternions (n, 4): gyro integration, tilt pulled to gravity on still samples.
 
@@ -164,15 +166,16 @@ def _orientation(acc, gyr, dt, still, segment_start, gain):
     return q
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _integrate_segments(acc_w, dt, seg):
-    """De-drifted velocity and position (n, 3) integrated over each [start, stop] segment in ``seg``.
+    """Position (n, 3) from velocity integrated and de-drifted over each [start, stop] segment in ``seg``.
 
-    Velocity is zero at both ends of a segment; position restarts from the previous segment's end so
-    the trajectory is continuous across still periods.
+    Velocity is zero at both ends of a segment (its drift removed linearly in time); position restarts
+    from the previous segment's end so the trajectory is continuous across still periods. The velocity
+    is integrated twice (once for its end value, once while de-drifting) instead of being stored: a
+    whole day's (n, 3) velocity array would cost more memory than the second pass costs time.
     """
     n = acc_w.shape[0]
-    vel = np.zeros((n, 3))
     pos = np.zeros((n, 3))
     last = np.zeros(3)
     prev_stop = 0
@@ -180,25 +183,27 @@ def _integrate_segments(acc_w, dt, seg):
         s, e = seg[k, 0], seg[k, 1]
         for i in range(prev_stop, s + 1):
             pos[i] = last
-        v = np.zeros(3)
-        for i in range(s + 1, e + 1):
-            v = v + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
-            vel[i] = v
+        v_end = np.zeros(3)
         t_total = 0.0
         for i in range(s + 1, e + 1):
+            v_end = v_end + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
             t_total += dt[i]
+        v = np.zeros(3)
+        prev = np.zeros(3)
         t = 0.0
         p = last.copy()
         for i in range(s + 1, e + 1):
+            v = v + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
             t += dt[i]
-            vel[i] = vel[i] - v * (t / t_total)
-            p = p + 0.5 * (vel[i] + vel[i - 1]) * dt[i]
+            cur = v - v_end * (t / t_total)
+            p = p + 0.5 * (cur + prev) * dt[i]
             pos[i] = p
+            prev = cur
         last = p
         prev_stop = e + 1
     for i in range(prev_stop, n):
         pos[i] = last
-    return vel, pos
+    return pos
 
 
 def gaps(time_s: np.ndarray, fs: float) -> np.ndarray:
@@ -219,8 +224,9 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
                     max_gap_s: float = 0.25, tilt_gain: float = 0.05) -> dict[str, np.ndarray]:
     """Zero-velocity-aided trajectory of a foot sensor.
 
-    Returns ``quat`` (n, 4, sensor-to-world, scalar first), ``acc_world`` (n, 3, gravity removed,
-    m/s²), ``vel`` and ``pos`` (n, 3, m/s and m, world), and ``segments`` (k, 2): the [last still
+    Returns ``quat`` (n, 4, sensor-to-world, scalar first, float32: kept for headings at a few
+    samples, 1e-7 rad is plenty), ``acc_world`` (n, 3, gravity removed,
+    m/s²), ``pos`` (n, 3, m, world), and ``segments`` (k, 2): the [last still
     sample, next still sample] index pairs each integrated with zero velocity at both ends; ``dt`` and
     ``hard_gap`` (n,) for ``reintegrate``. Gaps
     longer than ``max_gap_s`` restart the integration; shorter ones are integrated over their length
@@ -234,11 +240,11 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
     hard_gap[0] = True
     dt[hard_gap] = 0.0
     bias = np.median(gyr[still], axis=0) if still.sum() > 50 else np.zeros(3)
-    gyr_c = np.ascontiguousarray(gyr - bias)
     acc = np.ascontiguousarray(acc, dtype=float)
-    q = _orientation(acc, gyr_c, dt, still, hard_gap, tilt_gain)
-    acc_w = _rotate_many(q, acc)
+    q = _orientation(acc, np.ascontiguousarray(gyr - bias), dt, still, hard_gap, tilt_gain)
+    acc_w = rotate(q, acc)
     acc_w[:, 2] -= GRAVITY_MPS2
+    q = q.astype(np.float32)  # the float64 copy goes before the position arrays are made
     return {"quat": q, "acc_world": acc_w, **_segments_and_integral(acc_w, dt, hard_gap, still),
             "dt": dt, "hard_gap": hard_gap}
 
@@ -251,12 +257,12 @@ def _segments_and_integral(acc_w: np.ndarray, dt: np.ndarray, hard_gap: np.ndarr
     if len(seg):
         csum = np.cumsum(hard_gap)
         seg = seg[csum[seg[:, 1]] == csum[seg[:, 0]]]
-    vel, pos = _integrate_segments(acc_w, dt, seg.astype(np.int64))
-    return {"vel": vel, "pos": pos, "segments": seg.astype(np.int64)}
+    pos = _integrate_segments(acc_w, dt, seg.astype(np.int64))
+    return {"pos": pos, "segments": seg.astype(np.int64)}
 
 
 def reintegrate(traj: dict[str, np.ndarray], still: np.ndarray) -> dict[str, np.ndarray]:
-    """``traj`` with velocity, position and segments redone for a new still mask, orientation kept.
+    """``traj`` with position and segments redone for a new still mask, orientation kept.
 
     Used after ``stance_minima``: the added still samples matter for the velocity reset; their tilt
     correction does not (gain 0.05 to 0.5 moves ipol_feet trial distances < 0.05 m), and the
@@ -265,15 +271,7 @@ def reintegrate(traj: dict[str, np.ndarray], still: np.ndarray) -> dict[str, np.
     return {**traj, **_segments_and_integral(traj["acc_world"], traj["dt"], traj["hard_gap"], still)}
 
 
-def _rotate_many(q: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Rotate vectors v (n, 3) by quaternions q (n, 4), vectorised."""
-    w = q[:, :1]
-    u = q[:, 1:]
-    t = 2.0 * np.cross(u, v)
-    return v + w * t + np.cross(u, t)
-
-
 def heading(q: np.ndarray, forward_sensor: np.ndarray) -> np.ndarray:
     """Heading (rad, about world z) of a sensor-frame forward axis under orientations q (n, 4)."""
-    f = _rotate_many(q, np.broadcast_to(forward_sensor, (len(q), 3)))
+    f = rotate(q, forward_sensor)
     return np.arctan2(f[:, 1], f[:, 0])

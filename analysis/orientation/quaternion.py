@@ -49,10 +49,29 @@ def conjugate(q: np.ndarray) -> np.ndarray:
 
 
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Vectors v (n, 3) rotated by quaternions q (n, 4): q v q*."""
-    w, u = q[:, :1], q[:, 1:]
-    t = 2.0 * np.cross(u, v)
-    return v + w * t + np.cross(u, t)
+    """Vectors v (n, 3), or one vector (3,), rotated by quaternions q (n, 4): q v q*, (n, 3)."""
+    q = np.ascontiguousarray(q, dtype=float)
+    v = np.ascontiguousarray(np.atleast_2d(v), dtype=float)
+    if v.shape[0] not in (1, q.shape[0]):
+        raise ValueError(f"rotate: {q.shape[0]} quaternions but {v.shape[0]} vectors")
+    out = np.empty((q.shape[0], 3))
+    _rotate_rows(q, v, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _rotate_rows(q, v, out):  # noqa: ANN001 - compiled; whole-day arrays without (n, 3) temporaries
+    one = v.shape[0] == 1
+    for i in range(q.shape[0]):
+        j = 0 if one else i
+        w, x, y, z = q[i, 0], q[i, 1], q[i, 2], q[i, 3]
+        vx, vy, vz = v[j, 0], v[j, 1], v[j, 2]
+        tx = 2.0 * (y * vz - z * vy)
+        ty = 2.0 * (z * vx - x * vz)
+        tz = 2.0 * (x * vy - y * vx)
+        out[i, 0] = vx + w * tx + (y * tz - z * ty)
+        out[i, 1] = vy + w * ty + (z * tx - x * tz)
+        out[i, 2] = vz + w * tz + (x * ty - y * tx)
 
 
 @njit(cache=True)
