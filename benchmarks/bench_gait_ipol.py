@@ -13,7 +13,11 @@ Scoring, per foot and trial, inside ``TrialBoundaries``:
 * timing errors: detected minus reference, ms, for matched footsteps;
 * distance: per foot, the zero-velocity-aided horizontal displacement summed over the swings of the
   trial (the first step from standing and the last one included, as they are part of the 20 m);
-  the stride-table sum (initial contact to initial contact only) is printed too.
+  the stride-table sum (initial contact to initial contact only) is printed too;
+* what makes trials of one subject differ in distance: per foot-trial, the number of swings and the
+  median length of the straight swings (outside ``UTurnBoundaries``, first and last step excluded);
+  their correlations with the distance, each centred on the subject's and foot's mean
+  (``distance_drivers``). A stride-length error would show in the second; a longer walk in the first.
 """
 
 from __future__ import annotations
@@ -57,7 +61,9 @@ def evaluate_trial(data: Path, name: str) -> dict:
     b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
     out = {"subject": meta["Subject"], "trial": name, "matched": 0, "detected": 0, "reference": 0,
            "to_err_ms": [], "ic_err_ms": [], "distance_m": [], "stride_sum_m": [], "n_strides": 0,
-           "n_still_forced": 0, "loss": [], "path_m": [], "gap_strides": 0}
+           "n_still_forced": 0, "loss": [], "path_m": [], "gap_strides": 0, "n_swings": [],
+           "straight_stride_m": []}
+    u0, u1 = (x / 100.0 for x in meta["UTurnBoundaries"])
     for foot, key, side in (("lf", "LeftFootEvents", "left"), ("rf", "RightFootEvents", "right")):
         df = load_foot(data, name, foot)
         t = df["time_s"].to_numpy()
@@ -87,6 +93,10 @@ def evaluate_trial(data: Path, name: str) -> dict:
         out["matched_detected"] = out.get("matched_detected", 0) + int((used & inside).sum())
         in_trial = (sw["toe_off_s"] >= b0 - 0.1) & (sw["initial_contact_s"] <= b1 + 0.1)
         out["distance_m"].append(float(sw.loc[in_trial, "displacement_m"].sum()))
+        mine = sw[in_trial]
+        straight = mine[(mine["initial_contact_s"] < u0) | (mine["toe_off_s"] > u1)].iloc[1:-1]
+        out["n_swings"].append(len(mine))
+        out["straight_stride_m"].append(float(straight["displacement_m"].median()))
         strides = st.strides_from_analysis(t, acc, gyr, res, side)
         s_in = (strides["toe_off_s"] >= b0 - 0.1) & (strides["end_s"] <= b1 + 0.1)
         out["stride_sum_m"].append(float(strides.loc[s_in, "stride_length_m"].sum()))
@@ -130,6 +140,21 @@ def distance_table(rows: list[dict]) -> pd.DataFrame:
                     "within5_pct": 100 * np.mean(np.abs(d / TRIAL_DISTANCE_M - 1) <= 0.05)})
         table.append(row)
     return pd.DataFrame(table)
+
+
+def distance_drivers(rows: list[dict]) -> dict[str, float]:
+    """Within-subject correlation of the foot-trial distance with its swing count and its stride length.
+
+    Each quantity is centred on the mean of its subject and foot, so differences between people
+    (height, speed) drop out and only trial-to-trial differences remain.
+    """
+    frame = pd.DataFrame([{"group": (r["subject"], k), "distance": r["distance_m"][k], "swings": r["n_swings"][k],
+                           "stride": r["straight_stride_m"][k]} for r in rows for k in (0, 1)])
+    centred = frame[["distance", "swings", "stride"]] - frame.groupby("group")[["distance", "swings", "stride"]
+                                                                                ].transform("mean")
+    corr = centred.corr()
+    return {"with_swing_count": float(corr.loc["distance", "swings"]),
+            "with_stride_length": float(corr.loc["distance", "stride"])}
 
 
 def evaluate_all(data: Path = DATA, subjects: range = range(1, 11)) -> list[dict]:
@@ -181,6 +206,9 @@ def main() -> None:
     dist = np.concatenate([r["distance_m"] for r in rows])
     print(f"distance per foot and trial (m): median {np.median(dist):.2f}, min {dist.min():.2f}, "
           f"max {dist.max():.2f}; within 20 m ± 5 %: {np.mean(np.abs(dist / 20 - 1) <= 0.05):.3f}")
+    drivers = distance_drivers(rows)
+    print(f"within-subject correlation of trial distance with the number of swings "
+          f"{drivers['with_swing_count']:.2f}, with the straight stride length {drivers['with_stride_length']:.2f}")
     n_samples = sum(1 for _ in rows)
     print(f"{n_samples} trials analysed in {elapsed:.2f} s (both feet, including file reading)")
 
