@@ -87,14 +87,16 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
     w = -(gyr @ axis)  # axis points left; rotation about +left is toes-down
     energy = ev.motion_energy(acc, gyr, fs)
     swings = ev.detect_swings(time_s, w, energy, fs)
-    # every stance gets a zero-velocity update (zupt.stance_minima); re-integrate only if one was missing
+    # no zero velocity inside a swing, and one in every stance (zupt.clear_swings, zupt.stance_minima);
+    # the trajectory is redone, orientation included, when that changed the mask: the tilt must not be
+    # pulled towards the accelerometer of a swing (measured 16-22° off vertical in slow terminal swing)
     ic_i, to_i = swings["ic_idx"].to_numpy(), swings["to_idx"].to_numpy()
+    still, n_cleared = zupt.clear_swings(still, to_i, ic_i)
     next_to = np.minimum(np.concatenate([to_i[1:], [len(time_s)]]), ic_i + int(1.5 * fs))
     still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to)
-    if n_forced:
-        traj = zupt.reintegrate(traj, still)
-    for k in ("acc_world", "dt", "hard_gap"):  # only reintegrate needs them: free ~0.2 GB per day-long foot
-        traj.pop(k)
+    if n_forced or n_cleared:
+        traj = None  # frees the first pass's arrays before the second is made
+        traj = zupt.foot_trajectory(time_s, acc, gyr, still)
     _add_swing_geometry(swings, traj, energy, time_s, fs)
     return {"fs": fs, "still": still, "traj": traj, "left_axis": axis, "toes_up": w,
             "energy": energy, "swings": swings, "n_still_forced": n_forced}

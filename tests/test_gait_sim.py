@@ -10,7 +10,7 @@ import pytest
 from analysis.bouts import gait_tables
 from analysis.validation import match_strides, paired_difference
 from imu_logger.simulation import SimConfig, simulate
-from imu_logger.simulation.config import Scenario
+from imu_logger.simulation.config import BoutSpec, Scenario
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,35 @@ def test_bouts_start_and_end_within_one_stride(walk):
             assert abs(d["end_s"] - t["end_s"]) <= stride
             assert d["n_strides_left"] == t["n_strides_left"]
             assert d["n_strides_right"] == t["n_strides_right"]
+
+
+@pytest.fixture(scope="module")
+def slow():
+    """Slow walking (0.5 m/s, 0.8 m strides) and shuffling (0.3 m/s, 0.45 m strides, straight and in a
+    180° curve): stance phases with long, slowly rolling edges and slow terminal swing."""
+    bouts = (BoutSpec("walking", 60, speed_mps=0.5, stride_length_m=0.8), BoutSpec("standing", 5),
+             BoutSpec("walking", 60, speed_mps=0.3, stride_length_m=0.45), BoutSpec("standing", 5),
+             BoutSpec("walking", 30, speed_mps=0.3, stride_length_m=0.45, turn_deg=180))
+    sim = simulate(SimConfig(minutes=3.5, seed=1, mounting="random", bouts=bouts))
+    strides, bouts = gait_tables(sim.signals)
+    return sim, strides, bouts
+
+
+def test_slow_and_shuffling_walking(slow):
+    """The targets of normal walking, and tighter stride length: before zero velocity was kept out of
+    swings and anchored at the stillest stance samples, this walk measured stride length MAE 1.55 %,
+    p95 1.92 %, max 47 % (seeds 2-3: MAE 2.0 %); now 0.72 %, 1.44 %, 1.84 % (seeds 2-3: 0.5 %)."""
+    sim, strides, bouts = slow
+    truth = sim.truth_strides
+    m = match(strides, truth)
+    assert len(m) / len(strides) >= 0.99 and len(m) / len(truth) >= 0.99
+    for col in ("ic_err_ms", "to_err_ms"):
+        err = np.abs(m[col].to_numpy())
+        assert np.median(err) <= 10.0 and np.percentile(err, 95) <= 30.0
+    err = 100 * np.abs(m.loc[~m["quality"].str.contains("gap"), "len_err"].to_numpy())
+    assert err.mean() <= 1.0 and np.percentile(err, 95) <= 2.0 and err.max() <= 5.0
+    walking = bouts[bouts["activity"] == "walking"]
+    true_walking = sim.truth_bouts[sim.truth_bouts["activity"] == "walking"]
+    assert len(walking) == len(true_walking) == 3
+    assert walking["n_strides_left"].tolist() == true_walking["n_strides_left"].tolist()
+    assert walking["n_strides_right"].tolist() == true_walking["n_strides_right"].tolist()
