@@ -100,12 +100,14 @@ def test_bouts_start_and_end_within_one_stride(walk):
 
 @pytest.fixture(scope="module")
 def slow():
-    """Slow walking (0.5 m/s, 0.8 m strides) and shuffling (0.3 m/s, 0.45 m strides, straight and in a
-    180° curve): stance phases with long, slowly rolling edges and slow terminal swing."""
+    """Slow walking (0.5 m/s, 0.8 m strides; 0.3 m/s, 0.68 m strides of 2.3 s) and shuffling (0.3 m/s,
+    0.45 m strides, straight and in a 180° curve): stance phases with long, slowly rolling edges, slow
+    terminal swing and slow push-off."""
     bouts = (BoutSpec("walking", 60, speed_mps=0.5, stride_length_m=0.8), BoutSpec("standing", 5),
              BoutSpec("walking", 60, speed_mps=0.3, stride_length_m=0.45), BoutSpec("standing", 5),
-             BoutSpec("walking", 30, speed_mps=0.3, stride_length_m=0.45, turn_deg=180))
-    sim = simulate(SimConfig(minutes=3.5, seed=1, mounting="random", bouts=bouts))
+             BoutSpec("walking", 30, speed_mps=0.3, stride_length_m=0.45, turn_deg=180),
+             BoutSpec("standing", 5), BoutSpec("walking", 40, speed_mps=0.3))
+    sim = simulate(SimConfig(minutes=4.5, seed=1, mounting="random", bouts=bouts))
     strides, bouts = gait_tables(sim.signals)
     return sim, strides, bouts
 
@@ -125,6 +127,6 @@ def test_slow_and_shuffling_walking(slow):
     assert err.mean() <= 1.0 and np.percentile(err, 95) <= 2.0 and err.max() <= 5.0
     walking = bouts[bouts["activity"] == "walking"]
     true_walking = sim.truth_bouts[sim.truth_bouts["activity"] == "walking"]
-    assert len(walking) == len(true_walking) == 3
+    assert len(walking) == len(true_walking) == 4
     assert walking["n_strides_left"].tolist() == true_walking["n_strides_left"].tolist()
     assert walking["n_strides_right"].tolist() == true_walking["n_strides_right"].tolist()
