@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.bouts import gait_tables
-from analysis.validation import match_strides, paired_difference
+from conftest import load_benchmark
 from imu_logger.simulation import SimConfig, simulate
 from imu_logger.simulation.config import BoutSpec, Scenario
 
@@ -21,16 +21,8 @@ def walk():
 
 
 def match(det: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Errors of the detected strides matched one to one to the true strides."""
-    pairs = match_strides(det, truth)
-    return pd.DataFrame({
-        "side": pairs["side"],
-        "ic_err_ms": 1000 * paired_difference(det, truth, pairs, "start_s"),
-        "to_err_ms": 1000 * paired_difference(det, truth, pairs, "toe_off_s"),
-        "len_err": (det.loc[pairs["detected"], "stride_length_m"].to_numpy()
-                    / truth.loc[pairs["truth"], "stride_length_m"].to_numpy() - 1),
-        "truth_quality": truth.loc[pairs["truth"], "quality"].to_numpy(),
-        "quality": det.loc[pairs["detected"], "quality"].to_numpy()})
+    """Errors of the detected strides matched one to one to the true strides (the benchmark's table)."""
+    return load_benchmark("bench_gait_sim").matched_errors(det, truth)
 
 
 def test_both_legs_precision_and_recall(walk):
@@ -74,7 +66,7 @@ def test_stride_length(walk):
     m = match(strides, sim.truth_strides)
     # spot turns: the simulator itself marks heel-to-heel length ill-defined there
     m = m[(m["truth_quality"] != "spot_turn") & ~m["quality"].str.contains("gap")]
-    err = 100 * np.abs(m["len_err"].to_numpy())
+    err = np.abs(m["len_err_pct"].to_numpy())
     assert len(err) > 100
     assert err.mean() <= 2.0
     assert np.percentile(err, 95) <= 3.0
@@ -123,7 +115,7 @@ def test_slow_and_shuffling_walking(slow):
     for col in ("ic_err_ms", "to_err_ms"):
         err = np.abs(m[col].to_numpy())
         assert np.median(err) <= 10.0 and np.percentile(err, 95) <= 30.0
-    err = 100 * np.abs(m.loc[~m["quality"].str.contains("gap"), "len_err"].to_numpy())
+    err = np.abs(m.loc[~m["quality"].str.contains("gap"), "len_err_pct"].to_numpy())
     assert err.mean() <= 1.0 and np.percentile(err, 95) <= 2.0 and err.max() <= 5.0
     walking = bouts[bouts["activity"] == "walking"]
     true_walking = sim.truth_bouts[sim.truth_bouts["activity"] == "walking"]
