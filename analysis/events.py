@@ -44,6 +44,8 @@ STANCE_ENERGY_MAX = 1.5
 SEARCH_S = 0.45
 #: how far before mid-swing the push-off may be (bounded by the previous landing slap)
 PUSH_OFF_SEARCH_S = 1.0
+#: a swing joined from several mid-swing peaks lasts at most this long, toe-off to contact
+MAX_SWING_S = 1.2
 TO_FRACTION = 0.75
 IC_FRACTION = 0.4
 #: events table of one sensor: one row per swing (toe-off -> initial contact)
@@ -214,11 +216,38 @@ def detect_swings(time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: flo
     to_t, to_i, ic_t, ic_i = _swing_events(np.asarray(time_s, float), np.ascontiguousarray(w, float),
                                            peaks.astype(np.int64), lo.astype(np.int64),
                                            hi.astype(np.int64), int(round(search_s * fs)),
-                                           int(round(push_off_search_s * fs)), to_fraction, ic_fraction, int(round(0.15 * fs)))
+                                           int(round(push_off_search_s * fs)), to_fraction, ic_fraction,
+                                           int(round(0.15 * fs)))
+    peaks = peaks.astype(np.int64)
+    _join_split_swings(w, peaks, to_t, to_i, ic_t, ic_i, int(round(MAX_SWING_S * fs)))
     ok = (to_i >= 0) & (ic_i >= 0)
     return pd.DataFrame({"toe_off_s": to_t[ok], "mid_swing_s": time_s[peaks[ok]],
                          "initial_contact_s": ic_t[ok], "to_idx": to_i[ok], "ms_idx": peaks[ok],
                          "ic_idx": ic_i[ok]})
+
+
+def _join_split_swings(w: np.ndarray, peaks: np.ndarray, to_t: np.ndarray, to_i: np.ndarray,
+                       ic_t: np.ndarray, ic_i: np.ndarray, max_len: int) -> None:
+    """Join, in place, a swing split into several mid-swing peaks by a moment of low motion energy.
+
+    A peak with a toe-off but no contact, followed by peaks with neither and then one with a contact
+    but no toe-off, is one swing (the slow first step from standing, on ipol_feet 7 of the 33 missed
+    footsteps): the first peak gets the last one's contact, and the higher peak becomes mid-swing.
+    """
+    i, n = 0, len(peaks)
+    while i < n:  # one pass over the peaks
+        if to_i[i] >= 0 and ic_i[i] < 0:
+            k = i + 1
+            while k < n and to_i[k] < 0 and ic_i[k] < 0:
+                k += 1
+            if k < n and to_i[k] < 0 and ic_i[k] >= 0 and ic_i[k] - to_i[i] <= max_len:
+                best = i + int(np.argmax(w[peaks[i:k + 1]]))
+                ic_t[i], ic_i[i] = ic_t[k], ic_i[k]
+                peaks[i] = peaks[best]
+                ic_t[i + 1:k + 1] = np.nan
+                ic_i[i + 1:k + 1] = -1
+                i = k
+        i += 1
 
 
 def mid_stance(energy: np.ndarray, ic_idx: np.ndarray, next_to_idx: np.ndarray) -> np.ndarray:
