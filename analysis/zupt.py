@@ -319,9 +319,3 @@ def anchors(still: np.ndarray, rate: np.ndarray, window: int) -> np.ndarray:
             first[k] = a + int(np.argmin(rate[a:a + window]))
             last[k] = b - window + int(np.argmin(rate[b - window:b]))
     return np.column_stack([last[:-1], first[1:]])
-
-
-def heading(q: np.ndarray, forward_sensor: np.ndarray) -> np.ndarray:
-    """Heading (rad, about world z) of a sensor-frame forward axis under orientations q (n, 4)."""
-    f = rotate(q, forward_sensor)
-    return np.arctan2(f[:, 1], f[:, 0])
