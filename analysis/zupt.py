@@ -31,7 +31,7 @@ import numba
 import numpy as np
 
 from analysis.conventions import GRAVITY_MPS2
-from analysis.orientation.quaternion import rotate
+from analysis.orientation.quaternion import _mul, rotate
 from analysis.vectors import row_norms
 
 #: default detector parameters (tuned on ipol_feet, see the module docstring)
@@ -122,36 +122,16 @@ def runs(mask: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _quat_mul(a, b):
-    return np.array([
-        a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3],
-        a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
-        a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1],
-        a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]])
-
-
-@numba.njit(cache=True)
-def _rotate(q, v):
-    w, x, y, z = q[0], q[1], q[2], q[3]
-    tx = 2.0 * (y * v[2] - z * v[1])
-    ty = 2.0 * (z * v[0] - x * v[2])
-    tz = 2.0 * (x * v[1] - y * v[0])
-    return np.array([v[0] + w * tx + (y * tz - z * ty),
-                     v[1] + w * ty + (z * tx - x * tz),
-                     v[2] + w * tz + (x * ty - y * tx)])
-
-
-@numba.njit(cache=True)
-def _tilt_quat(a):
-    """Quaternion rotating the unit vector along a onto world z (shortest arc)."""
-    n = np.sqrt(a[0] ** 2 + a[1] ** 2 + a[2] ** 2)
-    ax, ay, az = a[0] / n, a[1] / n, a[2] / n
+def _tilt_quat(ax, ay, az):
+    """Quaternion (w, x, y, z) rotating the direction of (ax, ay, az) onto world z (shortest arc)."""
+    n = np.sqrt(ax * ax + ay * ay + az * az)
+    ax, ay, az = ax / n, ay / n, az / n
     # axis = a x z = (ay, -ax, 0); cos = az
     w = 1.0 + az
     if w < 1e-9:
-        return np.array([0.0, 1.0, 0.0, 0.0])
-    q = np.array([w, ay, -ax, 0.0])
-    return q / np.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2 + q[3] ** 2)
+        return 0.0, 1.0, 0.0, 0.0
+    m = np.sqrt(w * w + ay * ay + ax * ax)
+    return w / m, ay / m, -ax / m, 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -159,13 +139,14 @@ def _orientation(acc, gyr, dt, still, segment_start, gain):
     """Sensor-to-world quaternions (n, 4): gyro integration, tilt pulled to gravity where ``still``.
 
     ``segment_start[i]`` marks the first sample after a gap: orientation restarts from gravity there.
+    Scalars only inside the loop (no per-sample arrays): ~10x faster than with small arrays.
     """
     n = acc.shape[0]
     q = np.empty((n, 4))
-    cur = _tilt_quat(acc[0])
+    cw, cx, cy, cz = _tilt_quat(acc[0, 0], acc[0, 1], acc[0, 2])
     for i in range(n):
         if segment_start[i]:
-            cur = _tilt_quat(acc[i])
+            cw, cx, cy, cz = _tilt_quat(acc[i, 0], acc[i, 1], acc[i, 2])
         elif i > 0:
             h = dt[i]
             # mean rate of the step (trapezoid): across a lost-packet gap neither end is held
@@ -175,19 +156,26 @@ def _orientation(acc, gyr, dt, still, segment_start, gain):
             ang = np.sqrt(wx * wx + wy * wy + wz * wz)
             if ang > 1e-12:
                 s = np.sin(ang / 2) / ang
-                dq = np.array([np.cos(ang / 2), wx * s, wy * s, wz * s])
+                dw, dx, dy, dz = np.cos(ang / 2), wx * s, wy * s, wz * s
             else:
-                dq = np.array([1.0, wx / 2, wy / 2, wz / 2])
-            cur = _quat_mul(cur, dq)
-            cur = cur / np.sqrt(np.sum(cur * cur))
+                dw, dx, dy, dz = 1.0, wx / 2, wy / 2, wz / 2
+            cw, cx, cy, cz = _mul(cw, cx, cy, cz, dw, dx, dy, dz)
+            m = np.sqrt(cw * cw + cx * cx + cy * cy + cz * cz)
+            cw, cx, cy, cz = cw / m, cx / m, cy / m, cz / m
         if still[i]:
-            g = _rotate(cur, acc[i])
-            corr = _tilt_quat(g)
+            vx, vy, vz = acc[i, 0], acc[i, 1], acc[i, 2]  # measured gravity, rotated to the world frame
+            tx = 2.0 * (cy * vz - cz * vy)
+            ty = 2.0 * (cz * vx - cx * vz)
+            tz = 2.0 * (cx * vy - cy * vx)
+            gx = vx + cw * tx + (cy * tz - cz * ty)
+            gy = vy + cw * ty + (cz * tx - cx * tz)
+            gz = vz + cw * tz + (cx * ty - cy * tx)
+            _, kx, ky, _ = _tilt_quat(gx, gy, gz)
             # partial correction: slerp-like scaling of the small correction rotation
-            corr = np.array([1.0, gain * corr[1], gain * corr[2], 0.0])
-            corr = corr / np.sqrt(np.sum(corr * corr))
-            cur = _quat_mul(corr, cur)
-        q[i] = cur
+            kw, kx, ky = 1.0, gain * kx, gain * ky
+            m = np.sqrt(kw * kw + kx * kx + ky * ky)
+            cw, cx, cy, cz = _mul(kw / m, kx / m, ky / m, 0.0, cw, cx, cy, cz)
+        q[i, 0], q[i, 1], q[i, 2], q[i, 3] = cw, cx, cy, cz
     return q
 
 
