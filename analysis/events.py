@@ -213,12 +213,12 @@ def detect_swings(time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: flo
                              for c in EVENT_COLUMNS})
     lo = np.concatenate([[0], peaks[:-1]])
     hi = np.concatenate([peaks[1:], [len(w)]])
+    peaks = peaks.astype(np.int64)  # a copy: _join_split_swings edits it
     to_t, to_i, ic_t, ic_i = _swing_events(np.asarray(time_s, float), np.ascontiguousarray(w, float),
-                                           peaks.astype(np.int64), lo.astype(np.int64),
+                                           peaks, lo.astype(np.int64),
                                            hi.astype(np.int64), int(round(search_s * fs)),
                                            int(round(push_off_search_s * fs)), to_fraction, ic_fraction,
                                            int(round(0.15 * fs)))
-    peaks = peaks.astype(np.int64)
     _join_split_swings(w, peaks, to_t, to_i, ic_t, ic_i, int(round(MAX_SWING_S * fs)))
     ok = (to_i >= 0) & (ic_i >= 0)
     return pd.DataFrame({"toe_off_s": to_t[ok], "mid_swing_s": time_s[peaks[ok]],
