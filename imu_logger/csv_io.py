@@ -26,20 +26,27 @@ ACC_UNITS = {"m/s2": 1.0, "m/s^2": 1.0, "g": 9.80665}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": np.pi / 180.0}
 
 
+def read_csv_table(path: Path, required: tuple[str, ...], *, absent: str, hint: str = "") -> pd.DataFrame:
+    """A CSV file with the ``required`` columns; UserError naming the file when it is ``absent``
+    (the message's tail), unreadable, or lacks a column (``hint`` appended)."""
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise UserError(f"{path}: {absent}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}{hint}")
+    return df
+
+
 def read_generic_csv(path: str | Path, acc_unit: str = "m/s2", gyro_unit: str = "rad/s"
                      ) -> np.ndarray:
     """Rows (n, 10): time_s, acc (m/s²), gyr (rad/s), mag (µT or NaN). UserError naming the file."""
     path = Path(path)
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in (TIME, *CSV_ACC, *CSV_GYR) if c not in df.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)} "
-                        f"(need time_s, acc_x..z, gyr_x..z; optional mag_x..z)")
+    df = read_csv_table(path, (TIME, *CSV_ACC, *CSV_GYR), absent="file not found",
+                        hint=" (need time_s, acc_x..z, gyr_x..z; optional mag_x..z)")
     cols = [TIME, *CSV_ACC, *CSV_GYR]
     has_mag = all(c in df.columns for c in CSV_MAG)
     values = df[cols + (list(CSV_MAG) if has_mag else [])].apply(pd.to_numeric, errors="coerce")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS
+from imu_logger.csv_io import read_csv_table
 from imu_logger.errors import UserError
 from imu_logger.k2w_method import K2W_TRIAL_EVENT, k2w_trials_from_events
 
@@ -40,16 +41,7 @@ class Results:
 
 
 def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: missing (is this an 'imu-logger analyze' results directory?)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-    return df
+    return read_csv_table(path, required, absent="missing (is this an 'imu-logger analyze' results directory?)")
 
 
 def _attach_recording(res: Results, rec_path: Path) -> None:
