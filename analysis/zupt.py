@@ -191,28 +191,29 @@ def _integrate_segments(acc_w, dt, seg):
     n = acc_w.shape[0]
     pos = np.zeros((n, 3))
     last = np.zeros(3)
+    v_end, v, prev = np.zeros(3), np.zeros(3), np.zeros(3)  # updated in place: no per-sample arrays
     prev_stop = 0
     for k in range(seg.shape[0]):
         s, e = seg[k, 0], seg[k, 1]
         for i in range(prev_stop, s + 1):
             pos[i] = last
-        v_end = np.zeros(3)
+        v_end[:] = 0.0
         t_total = 0.0
         for i in range(s + 1, e + 1):
-            v_end = v_end + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
+            for c in range(3):
+                v_end[c] += 0.5 * (acc_w[i - 1, c] + acc_w[i, c]) * dt[i]
             t_total += dt[i]
-        v = np.zeros(3)
-        prev = np.zeros(3)
+        v[:] = 0.0
+        prev[:] = 0.0
         t = 0.0
-        p = last.copy()
         for i in range(s + 1, e + 1):
-            v = v + 0.5 * (acc_w[i - 1] + acc_w[i]) * dt[i]
             t += dt[i]
-            cur = v - v_end * (t / t_total)
-            p = p + 0.5 * (cur + prev) * dt[i]
-            pos[i] = p
-            prev = cur
-        last = p
+            for c in range(3):
+                v[c] += 0.5 * (acc_w[i - 1, c] + acc_w[i, c]) * dt[i]
+                cur = v[c] - v_end[c] * (t / t_total)
+                last[c] += 0.5 * (cur + prev[c]) * dt[i]
+                prev[c] = cur
+            pos[i] = last
         prev_stop = e + 1
     for i in range(prev_stop, n):
         pos[i] = last
