@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.transform import Rotation
 
-from imu_logger.errors import UserError
+from analysis.errors import UserError
 
 from . import columns as col
 from .calibration import Calibration, SensorCalibration, calibrate

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from imu_logger.errors import UserError
+from analysis.errors import UserError
 
 from . import columns as col
 from .conventions import GRAVITY_MPS2, PLACEMENTS

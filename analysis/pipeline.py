@@ -1,7 +1,7 @@
 """The whole analysis of one recording: strides, bouts, ankle angles, summary and quality flags.
 
 ``analyze(samples, gaps)`` takes per-placement sample DataFrames (analysis.columns; sensor frame,
-any mounting) and the recording's gaps table (imu_logger.samples.GAP_COLUMNS), and returns an
+any mounting) and the recording's gaps table (imu_logger.samples.decode.GAP_COLUMNS), and returns an
 ``AnalysisResult``. Steps: strides and bouts (analysis.bouts.gait_tables), calibration and
 continuous ankle angles (analysis.calibration, analysis.angles), ankle metrics joined per stride
 (analysis.strides.join_angle_metrics), quality flags from the recording's gaps and from sensors
@@ -130,7 +130,7 @@ def analyze(samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None,
 
     from analysis.angles import angles_from_calibration
     from analysis.calibration import DEFAULT_FILTER, calibrate
-    from imu_logger.errors import UserError
+    from analysis.errors import UserError
 
     samples = {p: df for p, df in samples.items() if df is not None}
     warnings: list[str] = []

@@ -53,11 +53,11 @@ TURN_DEG = 20.0
 def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing = [c for c in (TIME, *ACC, *GYR) if c not in df.columns]
     if missing:
-        from imu_logger.errors import UserError
+        from analysis.errors import UserError
         raise UserError(f"sensor {name}: missing columns {', '.join(missing)}")
     t = df[TIME].to_numpy(float)
     if len(t) > 1 and np.any(np.diff(t) <= 0):
-        from imu_logger.errors import UserError
+        from analysis.errors import UserError
         raise UserError(f"sensor {name}: time_s is not strictly increasing")
     return t, df[list(ACC)].to_numpy(float), df[list(GYR)].to_numpy(float)
 

@@ -116,7 +116,7 @@ def main() -> None:
     from analysis.columns import ACC, GYR
     from analysis.pipeline import analyze
     from imu_logger.recording.reader import read_recording
-    from imu_logger.samples import decode_recording
+    from imu_logger.samples.decode import decode_recording
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("recording", nargs="?", type=Path, help=f"default: {CACHE} (generated once)")

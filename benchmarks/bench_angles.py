@@ -170,7 +170,7 @@ def _dist(values: np.ndarray) -> str:
 
 def sim_report(method: str, seeds: int) -> None:
     from analysis.angles import angle_table
-    from imu_logger.simulation import Scenario, SimConfig, simulate
+    from gait_sim import Scenario, SimConfig, simulate
 
     print(f"\nsimulator: random mounting, noise, bias and drift, dropped samples; filter {method}")
     for kind, minutes in (("walk", 5.0), ("day", 20.0)):
@@ -227,7 +227,7 @@ SWAPS: dict[str, dict[str, str]] = {
 def swap_report(seeds: int) -> None:
     """Left/right label errors on simulated walking with random mounting: how often every sensor ends up
     analysed on the placement it was worn on, and how often a left/right warning is given."""
-    from imu_logger.simulation import BoutSpec, SimConfig, simulate
+    from gait_sim import BoutSpec, SimConfig, simulate
 
     bouts = (BoutSpec("walking", 40.0), BoutSpec("standing", 5.0), BoutSpec("walking", 30.0, turn_deg=90.0))
     counts = {name: [0, 0] for name in SWAPS}

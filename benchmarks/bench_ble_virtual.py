@@ -20,7 +20,7 @@ from bleak import BleakClient
 from imu_logger.ble.sources import SimpleMotionSource
 from imu_logger.ble.virtual_backend import VirtualBleakClient
 from imu_logger.ble.world import VirtualWorld
-from imu_logger.virtual import default_specs
+from imu_logger.ble.virtual import default_specs
 from imu_logger.sensors import get_model
 
 

@@ -3,7 +3,7 @@
 Run: .venv/bin/python benchmarks/bench_gait_sim.py [HOURS]
 
 Prints stride detection precision/recall, event timing error (median, p95, max), stride length error
-(MAE %, p95 %) and bout start/end error in strides. Uses the API `imu_logger.simulation.simulate(
+(MAE %, p95 %) and bout start/end error in strides. Uses the API `gait_sim.simulate(
 SimConfig(...)) -> Simulation` (``.signals``, ``.truth_strides``, ``.truth_bouts``); truth strides are
 expected with ``side``, ``start_s``, ``toe_off_s``, ``end_s``, ``stride_length_m``.
 """
@@ -40,7 +40,7 @@ def matched_errors(det: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     try:
-        from imu_logger.simulation import SimConfig, simulate
+        from gait_sim import SimConfig, simulate
     except ImportError as exc:
         print(f"simulator not available yet ({exc}); nothing to benchmark")
         return

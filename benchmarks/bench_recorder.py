@@ -26,7 +26,7 @@ import numpy as np
 
 from imu_logger.recording.writer import RecordingWriter, SessionInfo
 from imu_logger.sensors import get_model
-from imu_logger.session import FLUSH_INTERVAL_S, Backend, SensorLink, SensorTarget
+from imu_logger.capture.session import FLUSH_INTERVAL_S, Backend, SensorLink, SensorTarget
 
 BUDGET_S_PER_HOUR = 0.02 * 3600  # 2 % of one core
 PLACEMENTS = ("left_shin", "left_foot", "right_shin", "right_foot")
@@ -87,8 +87,8 @@ def recorder_path(models: dict[str, str], rate_hz: float, seconds: float) -> tup
 
 async def live(rate_hz: float, seconds: float) -> tuple[float, float]:
     """CPU seconds and bytes per sensor-hour of a live virtual session (BLE stacks included)."""
-    from imu_logger import virtual
-    from imu_logger.session import Session
+    from imu_logger.ble import virtual
+    from imu_logger.capture.session import Session
 
     specs = virtual.default_specs()
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600.0, help="data per sensor, recorder path")
     parser.add_argument("--live-seconds", type=float, default=20.0)
     args = parser.parse_args()
-    from imu_logger.virtual import DEFAULT_MODELS
+    from imu_logger.ble.virtual import DEFAULT_MODELS
     print(f"models: {DEFAULT_MODELS}")
     print(f"{'rate':>6} | {'recorder CPU s/sensor-h':>24} {'% of a core':>11} {'x budget':>9} "
           f"{'MB/sensor-h':>12} | {'live CPU s/sensor-h':>20} {'% core':>7} {'MB/sensor-h':>12}")

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 
 from analysis.strides import compute_strides  # noqa: E402
 from analysis.validation import match_strides, paired_difference  # noqa: E402
-from imu_logger.simulation import Scenario, SimConfig, simulate  # noqa: E402
+from gait_sim import Scenario, SimConfig, simulate  # noqa: E402
 
 SHINS = ("left_shin", "right_shin")
 FEET = ("left_foot", "right_foot")

@@ -10,7 +10,7 @@ import argparse
 import resource
 import time
 
-from imu_logger.simulation import Scenario, SimConfig, simulate
+from gait_sim import Scenario, SimConfig, simulate
 
 
 def run(minutes: float, kind: str) -> tuple[float, int, float]:

@@ -33,9 +33,9 @@ def cli() -> None:
 
 def _backend(name: str):
     if name == "virtual":
-        from imu_logger.virtual import VIRTUAL_BACKEND
+        from imu_logger.ble.virtual import VIRTUAL_BACKEND
         return VIRTUAL_BACKEND
-    from imu_logger.session import Backend
+    from imu_logger.capture.session import Backend
     return Backend("platform")
 
 
@@ -46,11 +46,11 @@ def _backend(name: str):
               help="Scan time in seconds.")
 def scan(backend: str, timeout: float) -> None:
     """List the supported sensors nearby: model, address, RSSI, battery."""
-    from imu_logger.scan import scan_nearby
+    from imu_logger.capture.scan import scan_nearby
 
     async def run():
         if backend == "virtual":
-            from imu_logger import virtual
+            from imu_logger.ble import virtual
             async with virtual.running(virtual.default_specs()):
                 return await scan_nearby(_backend(backend), timeout)
         return await scan_nearby(_backend(backend), timeout)
@@ -81,8 +81,8 @@ def scan(backend: str, timeout: float) -> None:
               help="Virtual sensors replay the raw frames of this recording.")
 def record(config_path, sensor_opts, backend, duration, out, subject, virtual_source, replay) -> None:
     """Record sensors to one MCAP file, until --duration or Ctrl-C."""
-    from imu_logger.config import RecordConfig, load_config, parse_sensor_option
-    from imu_logger.recording_job import record_session, virtual_specs
+    from imu_logger.capture.config import RecordConfig, load_config, parse_sensor_option
+    from imu_logger.capture.job import record_session, virtual_specs
 
     cfg = load_config(config_path) if config_path else RecordConfig()
     if sensor_opts:
@@ -129,9 +129,9 @@ def _status_printer():
 @click.argument("recording", type=click.Path(dir_okay=False))
 def info(recording: str) -> None:
     """Print sensors, placements, duration, samples, gaps, reconnects and battery."""
-    from imu_logger.inventory import describe, inventory
+    from imu_logger.samples.inventory import describe, inventory
     from imu_logger.recording.reader import read_recording
-    from imu_logger.samples import decode_recording
+    from imu_logger.samples.decode import decode_recording
 
     rec = read_recording(recording)
     click.echo(describe(rec, inventory(rec, decode_recording(rec))))
@@ -152,14 +152,14 @@ def export(source: str, raw: bool, what: tuple[str, ...], fmt: str, out: str) ->
     SOURCE is a recording (.mcap; analysed first when analysis tables are asked for) or the
     results directory of `imu-logger analyze`.
     """
-    from imu_logger.exports import DEFAULT_TABLES, export_tables
+    from imu_logger.formats.export import DEFAULT_TABLES, export_tables
     from imu_logger.report.results import load, load_recording_only
 
     paths: list[Path] = []
     if raw:
-        from imu_logger.csv_io import export_raw_csv
+        from imu_logger.formats.csv_import import export_raw_csv
         from imu_logger.recording.reader import read_recording
-        from imu_logger.samples import decode_recording
+        from imu_logger.samples.decode import decode_recording
 
         if fmt != "csv":
             raise UserError("--raw writes the generic CSV format: use --format csv "
@@ -194,8 +194,8 @@ def import_group() -> None:
 @click.option("--subject", default="")
 def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject) -> None:
     """Import generic per-sensor CSV files into a recording."""
-    from imu_logger.config import check_placement
-    from imu_logger.csv_io import import_csv
+    from imu_logger.capture.config import check_placement
+    from imu_logger.formats.csv_import import import_csv
 
     files: dict[str, Path] = {}
     for item in placements:
@@ -231,8 +231,8 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
     import dataclasses
 
     from imu_logger.sensors import get_model
-    from imu_logger.simulated_recording import check_rate, write_simulated_recording
-    from imu_logger.simulation import Scenario, SimConfig, simulate as run_simulation, write_truth
+    from imu_logger.recording.simulated import check_rate, write_simulated_recording
+    from gait_sim import Scenario, SimConfig, simulate as run_simulation, write_truth
 
     check_rate(get_model(model_key), fs_hz)
     cfg = SimConfig(minutes=minutes, fs_hz=fs_hz, seed=seed, mounting=mounting,
@@ -250,7 +250,8 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
 
 def _register_commands() -> None:
     """Commands kept in imu_logger/commands/, one module each."""
-    from imu_logger.commands import analyze, demo, k2w, report
+    from imu_logger.commands import analyze, demo, report
+    from imu_logger.k2w import command as k2w
     cli.add_command(analyze.analyze)
     cli.add_command(demo.demo)
     cli.add_command(report.report)

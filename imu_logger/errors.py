@@ -1,8 +1,8 @@
 """Errors that reach the user as one clear line (the CLI prints them without a traceback)."""
 
+from analysis.errors import UserError  # one error type for the whole path, defined where the data path ends
 
-class UserError(Exception):
-    """A problem with the user's input: a file, an option, a sensor. The message names it."""
+__all__ = ["DecodeError", "UserError"]
 
 
 class DecodeError(ValueError):

@@ -8,8 +8,8 @@ from scipy.spatial.transform import Rotation
 
 from analysis.activity import activity_periods, classify_activity
 from analysis.bouts import gait_tables
-from imu_logger.simulation import SimConfig, simulate
-from imu_logger.simulation.config import BoutSpec
+from gait_sim import SimConfig, simulate
+from gait_sim.config import BoutSpec
 
 
 @pytest.fixture(scope="module")

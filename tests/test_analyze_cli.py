@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS
 from analysis.summary import SUMMARY_COLUMNS
 from imu_logger.cli import cli
-from imu_logger.simulated_recording import write_simulated_recording
-from imu_logger.simulation import SimConfig, simulate
-from imu_logger.simulation.config import BoutSpec, Scenario
+from imu_logger.recording.simulated import write_simulated_recording
+from gait_sim import SimConfig, simulate
+from gait_sim.config import BoutSpec, Scenario
 
 
 def _record(path, config):

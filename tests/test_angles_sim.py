@@ -9,7 +9,7 @@ from analysis import columns as col
 from analysis.angles import angle_table
 from analysis.conventions import foot_ground_angles, shin_inclination
 from analysis.orientation.quaternion import to_matrix
-from imu_logger.simulation import BoutSpec, Scenario, SimConfig, simulate
+from gait_sim import BoutSpec, Scenario, SimConfig, simulate
 
 WALK = (BoutSpec("walking", 40.0), BoutSpec("standing", 5.0), BoutSpec("walking", 30.0, turn_deg=90.0))
 

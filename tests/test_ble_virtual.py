@@ -12,7 +12,7 @@ from bleak import BleakClient, BleakScanner
 from imu_logger.ble.sources import ArraySource, ReplaySource
 from imu_logger.ble.virtual_backend import VirtualBleakClient, VirtualBleakScanner
 from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld
-from imu_logger.virtual import default_specs
+from imu_logger.ble.virtual import default_specs
 from imu_logger.sensors import MODELS, get_model
 from imu_logger.sensors.base import SensorModel
 

@@ -10,7 +10,7 @@ from scipy.spatial.transform import Rotation
 from analysis import columns as col
 from analysis.angles import angle_table
 from analysis.calibration import calibrate
-from imu_logger.simulation import BoutSpec, SimConfig, simulate
+from gait_sim import BoutSpec, SimConfig, simulate
 
 WALK = (BoutSpec("walking", 40.0), BoutSpec("standing", 5.0), BoutSpec("walking", 30.0, turn_deg=90.0))
 

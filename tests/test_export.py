@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from imu_logger.cli import cli
-from imu_logger.exports import neutralise_formula
+from imu_logger.formats.export import neutralise_formula
 from imu_logger.recording.reader import read_recording
 from test_report import make_results
 

@@ -9,8 +9,8 @@ import pytest
 
 from analysis.bouts import gait_tables
 from conftest import load_benchmark
-from imu_logger.simulation import SimConfig, simulate
-from imu_logger.simulation.config import BoutSpec, Scenario
+from gait_sim import SimConfig, simulate
+from gait_sim.config import BoutSpec, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from scipy.spatial.transform import Rotation
 
 from imu_logger.cli import cli
-from imu_logger.k2w_method import best_per_side, evaluate_trial, k2w_trials_from_events, tilt_deg
-from imu_logger.k2w_motion import VIRTUAL_LUNGE_DEG, LungeSource
+from imu_logger.k2w.method import best_per_side, evaluate_trial, k2w_trials_from_events, tilt_deg
+from imu_logger.k2w.motion import VIRTUAL_LUNGE_DEG, LungeSource
 from imu_logger.recording.reader import read_recording
 
 

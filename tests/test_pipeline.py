@@ -9,8 +9,8 @@ import pytest
 from analysis.columns import STRIDE_COLUMNS
 from analysis.pipeline import analyze
 from analysis.summary import asymmetry_index
-from imu_logger.simulation import SimConfig, simulate
-from imu_logger.simulation.config import Scenario
+from gait_sim import SimConfig, simulate
+from gait_sim.config import Scenario
 
 
 @pytest.fixture(scope="module")

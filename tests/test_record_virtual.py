@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imu_logger import virtual
+from imu_logger.ble import virtual
 from imu_logger.ble.faults import Faults
 from imu_logger.recording.reader import read_recording
-from imu_logger.samples import decode_recording
-from imu_logger.session import Session
+from imu_logger.samples.decode import decode_recording
+from imu_logger.capture.session import Session
 
 MODELS = {"left_shin": "movella_dot", "left_foot": "open_nrf", "right_shin": "polar_verity",
           "right_foot": "witmotion"}

@@ -22,8 +22,8 @@ def make_results(directory: Path, minutes: float = 6.0, stiff_side: str | None =
                  seed: int = 0) -> tuple[Path, Path]:
     """A simulated walk recording and a results directory holding its truth tables under the
     analyze file names (strides.csv, bouts.csv, angles.parquet, analysis.json)."""
-    from imu_logger.simulated_recording import write_simulated_recording
-    from imu_logger.simulation import Scenario, SimConfig, simulate, write_truth
+    from imu_logger.recording.simulated import write_simulated_recording
+    from gait_sim import Scenario, SimConfig, simulate, write_truth
 
     cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
                     scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import load_benchmark
-from imu_logger.simulation import Scenario, SimConfig, simulate
+from gait_sim import Scenario, SimConfig, simulate
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from analysis.columns import ACC, GYR, STRIDE_COLUMNS
 from imu_logger.cli import cli
 from imu_logger.recording.reader import read_recording
-from imu_logger.samples import decode_recording
+from imu_logger.samples.decode import decode_recording
 from imu_logger.sensors import get_model
-from imu_logger.simulated_recording import write_simulated_recording
-from imu_logger.simulation import Scenario, SensorErrors, SimConfig, simulate
+from imu_logger.recording.simulated import write_simulated_recording
+from gait_sim import Scenario, SensorErrors, SimConfig, simulate
 
 G = 9.80665
 DEG = np.pi / 180

@@ -12,10 +12,10 @@ from scipy.spatial.transform import Rotation
 from analysis.columns import ACC, BOUT_COLUMNS, GYR, MAG, STRIDE_COLUMNS
 from analysis.conventions import GRAVITY_MPS2, ankle_angles
 from imu_logger.errors import UserError
-from imu_logger.simulation import BoutSpec, Scenario, SensorErrors, SimConfig, simulate, write_truth
-from imu_logger.simulation.foot import FootGeometry, build, evaluate
-from imu_logger.simulation.imu import shin_kinematics
-from imu_logger.simulation.kinematics import axis_rotation, poly_eval, quaternions_to_matrices, quintic_hermite
+from gait_sim import BoutSpec, Scenario, SensorErrors, SimConfig, simulate, write_truth
+from gait_sim.foot import FootGeometry, build, evaluate
+from gait_sim.imu import shin_kinematics
+from gait_sim.kinematics import axis_rotation, poly_eval, quaternions_to_matrices, quintic_hermite
 
 FS = 100.0
 WALK = SimConfig(minutes=5, seed=3, mounting="random", dtype="float64",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imu_logger.timebase import (fit_clock, gaps_from_counter, gaps_from_sensor_time,
+from imu_logger.samples.timebase import (fit_clock, gaps_from_counter, gaps_from_sensor_time,
                                  sample_clock_from_receive_times)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from imu_logger.errors import UserError
+from analysis.errors import UserError
 
 from . import kernels
 

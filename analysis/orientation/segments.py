@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from imu_logger.errors import UserError
+from analysis.errors import UserError
 
 from .filters import DEFAULT_FILTER, _resolve, _smoothed, orientation
 

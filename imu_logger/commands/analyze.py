@@ -56,7 +56,7 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
     """Find walking bouts, strides, gait events and ankle metrics in RECORDING."""
     from analysis.pipeline import analyze as run_analysis
     from imu_logger.recording.reader import read_recording
-    from imu_logger.samples import GAP_COLUMNS, decode_recording
+    from imu_logger.samples.decode import GAP_COLUMNS, decode_recording
 
     interval = _parse_neutral(neutral)
     rec = read_recording(recording)

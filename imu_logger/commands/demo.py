@@ -34,14 +34,15 @@ def _run(command: click.Command, args: list[str]) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default="recordings/demo", show_default=True)
 def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None:
     """Run capture, simulation, analysis and the report on virtual sensors; print the report's path."""
-    from imu_logger.commands import analyze, k2w, report
-    from imu_logger.config import RecordConfig
-    from imu_logger.inventory import describe, inventory
+    from imu_logger.commands import analyze, report
+    from imu_logger.k2w import command as k2w
+    from imu_logger.capture.config import RecordConfig
+    from imu_logger.samples.inventory import describe, inventory
     from imu_logger.recording.reader import read_recording
-    from imu_logger.recording_job import record_session, virtual_specs
-    from imu_logger.samples import decode_recording
-    from imu_logger.simulated_recording import write_simulated_recording
-    from imu_logger.simulation import Scenario, SimConfig, simulate, write_truth
+    from imu_logger.capture.job import record_session, virtual_specs
+    from imu_logger.samples.decode import decode_recording
+    from imu_logger.recording.simulated import write_simulated_recording
+    from gait_sim import Scenario, SimConfig, simulate, write_truth
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)

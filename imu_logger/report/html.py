@@ -18,7 +18,7 @@ import pandas as pd
 from analysis import report_data as rd
 from analysis.summary import representative_strides
 from imu_logger import __version__
-from imu_logger.k2w_method import best_per_side
+from imu_logger.k2w.method import best_per_side
 from imu_logger.report.results import Results
 from imu_logger.report.svg import ACTIVITY_COLOURS, BAND, SIDE_COLOURS, Chart, box_stats, boxplot
 

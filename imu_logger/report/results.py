@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS
-from imu_logger.csv_io import read_csv_table
+from imu_logger.formats.csv_import import read_csv_table
 from imu_logger.errors import UserError
-from imu_logger.k2w_method import K2W_TRIAL_EVENT, k2w_trials_from_events
+from imu_logger.k2w.method import K2W_TRIAL_EVENT, k2w_trials_from_events
 
 
 @dataclass
@@ -46,9 +46,9 @@ def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 
 def _attach_recording(res: Results, rec_path: Path) -> None:
     """Session metadata, inventory, gaps and events of the recording behind the results."""
-    from imu_logger.inventory import inventory
+    from imu_logger.samples.inventory import inventory
     from imu_logger.recording.reader import read_recording
-    from imu_logger.samples import decode_recording
+    from imu_logger.samples.decode import decode_recording
 
     rec = read_recording(rec_path)
     samples = decode_recording(rec)

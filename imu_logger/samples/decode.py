@@ -17,7 +17,7 @@ from imu_logger.recording import generic
 from imu_logger.recording.reader import Recording
 from imu_logger.sensors import get_model
 from imu_logger.sensors.base import DecodedStream
-from imu_logger.timebase import (ClockFit, Gap, fit_clock, gaps_from_counter, gaps_from_sensor_time,
+from imu_logger.samples.timebase import (ClockFit, Gap, fit_clock, gaps_from_counter, gaps_from_sensor_time,
                                  sample_clock_from_receive_times)
 
 GAP_COLUMNS = ("placement", "connection", "start_s", "end_s", "missing_samples", "source")

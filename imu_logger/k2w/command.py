@@ -13,7 +13,7 @@ SIDES = ("left", "right")
 
 
 def _targets(sensor_opts: tuple[str, ...], sides: tuple[str, ...]):
-    from imu_logger.config import parse_sensor_option
+    from imu_logger.capture.config import parse_sensor_option
 
     targets = {}
     for text in sensor_opts:
@@ -32,7 +32,7 @@ def _targets(sensor_opts: tuple[str, ...], sides: tuple[str, ...]):
 
 async def _run(backend: str, sensor_opts, sides, out: Path, trials: int, timeout_s: float,
                subject: str, yes: bool):
-    from imu_logger.k2w_session import K2wSession
+    from imu_logger.k2w.session import K2wSession
 
     async def wait_ready(text: str) -> None:
         await asyncio.to_thread(click.prompt, text, default="", show_default=False)
@@ -40,8 +40,8 @@ async def _run(backend: str, sensor_opts, sides, out: Path, trials: int, timeout
     kwargs = dict(trials=trials, trial_timeout_s=timeout_s, subject_id=subject, say=click.echo,
                   wait_ready=None if yes else wait_ready)
     if backend == "virtual":
-        from imu_logger import virtual
-        from imu_logger.k2w_motion import VIRTUAL_LUNGE_DEG, LungeSource
+        from imu_logger.ble import virtual
+        from imu_logger.k2w.motion import VIRTUAL_LUNGE_DEG, LungeSource
 
         models = {f"{s}_shin": virtual.DEFAULT_MODELS[f"{s}_shin"] for s in sides}
         specs = virtual.default_specs(
@@ -50,7 +50,7 @@ async def _run(backend: str, sensor_opts, sides, out: Path, trials: int, timeout
         async with virtual.running(specs):
             targets = {t.placement.split("_")[0]: t for t in virtual.targets_for(specs)}
             return await K2wSession(targets, out, virtual.VIRTUAL_BACKEND, **kwargs).run()
-    from imu_logger.session import Backend
+    from imu_logger.capture.session import Backend
     return await K2wSession(_targets(sensor_opts, sides), out, Backend("platform"), **kwargs).run()
 
 

@@ -1,6 +1,6 @@
 """Knee-to-wall (weight-bearing lunge) test: tibial inclination from the shin accelerometer.
 
-Method (pure functions; the live guide is imu_logger.k2w_session):
+Method (pure functions; the live guide is imu_logger.k2w.session):
 
 * A sample is *still* when, over the 0.25 s around it, the angular rate stays below
   ``STILL_GYR_RADPS`` and the acceleration norm within ``STILL_ACC_MPS2`` of gravity: then the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from imu_logger.errors import UserError
+from analysis.errors import UserError
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from bleak.exc import BleakError
 
 from imu_logger.sensors import model_for_advertisement
 from imu_logger.sensors.base import SensorModel
-from imu_logger.session import Backend
+from imu_logger.capture.session import Backend
 
 
 @dataclass

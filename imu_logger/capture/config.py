@@ -20,7 +20,7 @@ from pathlib import Path
 from analysis.conventions import PLACEMENTS
 from imu_logger.errors import UserError
 from imu_logger.sensors import get_model
-from imu_logger.session import SensorTarget
+from imu_logger.capture.session import SensorTarget
 
 _SENSOR_KEYS = {"placement", "model", "address", "rate_hz"}
 _TOP_KEYS = {"subject_id", "duration_s", "sensors"}

@@ -7,7 +7,7 @@ import pandas as pd
 
 from analysis.columns import TIME
 from imu_logger.recording.reader import Recording
-from imu_logger.samples import SensorSamples
+from imu_logger.samples.decode import SensorSamples
 
 INVENTORY_COLUMNS = ("placement", "model", "address", "rate_hz", "duration_s", "samples",
                      "missing_samples", "gaps", "reconnects", "corrupt_notifications",

@@ -72,7 +72,7 @@ def with_wall_times(df: pd.DataFrame, start_wall_ns: int | None) -> pd.DataFrame
 
 def _samples_tables(res: Results) -> dict[str, pd.DataFrame]:
     from imu_logger.recording.reader import read_recording
-    from imu_logger.samples import decode_recording
+    from imu_logger.samples.decode import decode_recording
 
     if res.recording is None:
         raise UserError(f"{res.source}: samples need the recording; export from the .mcap file")

@@ -19,7 +19,7 @@ from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
 from imu_logger.sensors import get_model
 from imu_logger.sensors.base import SensorModel
-from imu_logger.simulation import Simulation
+from gait_sim import Simulation
 
 BATCH_S = 0.5  # as the live recorder writes
 BLOCK_S = 1.0  # samples handed to the emulator at a time

@@ -17,7 +17,7 @@ from imu_logger.errors import UserError
 from imu_logger.recording import generic
 from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
-from imu_logger.samples import SensorSamples
+from imu_logger.samples.decode import SensorSamples
 
 CSV_ACC = ("acc_x", "acc_y", "acc_z")
 CSV_GYR = ("gyr_x", "gyr_y", "gyr_z")

@@ -26,7 +26,7 @@ from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
 from imu_logger.sensors import get_model, model_for_advertisement
 from imu_logger.sensors.base import DecodedStream, SensorModel
-from imu_logger.timebase import gaps_from_counter, gaps_from_sensor_time
+from imu_logger.samples.timebase import gaps_from_counter, gaps_from_sensor_time
 
 FLUSH_INTERVAL_S = 0.5  # seconds between durable writes
 BATTERY_EVERY_S = 300.0  # battery level logged at connect and then every five minutes

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from imu_logger.errors import UserError
-from imu_logger.k2w_method import (K2W_RESULT_EVENT, K2W_TRIAL_EVENT, Trial, best_per_side,
+from imu_logger.k2w.method import (K2W_RESULT_EVENT, K2W_TRIAL_EVENT, Trial, best_per_side,
                                    evaluate_trial, trial_event)
 from imu_logger.recording.writer import RecordingWriter, SessionInfo
-from imu_logger.session import Backend, SensorLink, SensorTarget
+from imu_logger.capture.session import Backend, SensorLink, SensorTarget
 
 PUMP_S = 0.25  # how often notifications are written and fed to the detector
 

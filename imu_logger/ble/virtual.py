@@ -11,7 +11,7 @@ from imu_logger.errors import UserError
 from imu_logger.recording import generic
 from imu_logger.ble.virtual_backend import VirtualBleakClient, VirtualBleakScanner
 from imu_logger.ble.world import VirtualSensorSpec, VirtualWorld
-from imu_logger.session import Backend, SensorTarget
+from imu_logger.capture.session import Backend, SensorTarget
 
 #: one sensor per placement, of mixed models, so the default run exercises four protocols
 DEFAULT_MODELS = {
@@ -53,7 +53,7 @@ def simulated_walk_sources(minutes: float, seed: int = 0, stiff_side: str | None
     import dataclasses
 
     from analysis.columns import ACC, GYR, MAG
-    from imu_logger.simulation import Scenario, SimConfig, simulate
+    from gait_sim import Scenario, SimConfig, simulate
 
     cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
                     scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))

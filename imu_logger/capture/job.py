@@ -6,15 +6,15 @@ import asyncio
 from pathlib import Path
 from typing import Callable
 
-from imu_logger.config import RecordConfig
-from imu_logger.session import Session, SessionResult
+from imu_logger.capture.config import RecordConfig
+from imu_logger.capture.session import Session, SessionResult
 
 
 def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = None,
                   stiff_side: str | None = None, seed: int = 0) -> dict:
     """The virtual sensors to serve: a replayed recording, or the named (default: four) sensors
     streaming a simulated walk or the simple built-in motion."""
-    from imu_logger import virtual
+    from imu_logger.ble import virtual
     if replay:
         return virtual.replay_specs(replay)
     models = {t.placement: t.model for t in cfg.targets} or None
@@ -29,13 +29,13 @@ def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = 
 async def _run(cfg: RecordConfig, out: Path, backend_name: str,
                status: Callable[[str], None] | None, specs: dict | None) -> SessionResult:
     if backend_name == "virtual":
-        from imu_logger import virtual
+        from imu_logger.ble import virtual
         specs = specs if specs is not None else virtual_specs(cfg)
         async with virtual.running(specs):
             session = Session(virtual.targets_for(specs), out, virtual.VIRTUAL_BACKEND,
                               subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status)
             return await session.run()
-    from imu_logger.session import Backend
+    from imu_logger.capture.session import Backend
     session = Session(cfg.targets, out, Backend("platform"), subject_id=cfg.subject_id,
                       duration_s=cfg.duration_s, status=status)
     return await session.run()

@@ -1,0 +1,1 @@
+"""Live capture: connect to sensors through bleak, stream, reconnect, write the recording."""

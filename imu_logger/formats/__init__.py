@@ -1,0 +1,1 @@
+"""Files in and out: generic CSV import, table and raw-sample export."""

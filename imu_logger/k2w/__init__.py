@@ -1,0 +1,1 @@
+"""Knee-to-wall (weight-bearing lunge) test: method, guided session, virtual motion, command."""
