@@ -1,9 +1,9 @@
 """The whole analysis of one recording: strides, bouts, ankle angles, summary and quality flags.
 
-``analyze(samples, gaps)`` takes per-placement sample DataFrames (analysis.columns; sensor frame,
-any mounting) and the recording's gaps table (imu_logger.samples.decode.GAP_COLUMNS), and returns an
-``AnalysisResult``. Steps: strides and bouts (analysis.bouts.gait_tables), calibration and
-continuous ankle angles (analysis.calibration, analysis.angles), ankle metrics joined per stride
+``GaitPipeline(...).run(samples, gaps)`` takes per-placement sample DataFrames (analysis.columns;
+sensor frame, any mounting) and the recording's gaps table (imu_logger.samples.decode.GAP_COLUMNS);
+its ``results_`` is an analysis.results.GaitResults. ``analyze(samples, gaps)`` does both in one
+call. Steps: strides and bouts (analysis.bouts.gait_tables), calibration and continuous ankle angles (analysis.calibration, analysis.angles), ankle metrics joined per stride
 (analysis.strides.join_angle_metrics), quality flags from the recording's gaps and from sensors
 missing part of the day, and the summary (analysis.summary).
 
@@ -15,7 +15,6 @@ Quality flags added here (besides those of analysis.strides):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -23,25 +22,15 @@ import pandas as pd
 
 from analysis.bouts import BoutRules, gait_tables
 from analysis.columns import STRIDE_COLUMNS, TIME
+from analysis.errors import UserError
+from analysis.orientation.filters import DEFAULT_FILTER, FILTERS
+from analysis.results import GaitResults
 from analysis.strides import join_angle_metrics
 from analysis.summary import summarise
 
 #: a hole in a sensor's samples longer than this counts as the sensor missing (s)
 MISSING_S = 10.0
 Progress = Callable[[float, str], None]
-
-
-@dataclass
-class AnalysisResult:
-    """Tables of one analysed recording (times in seconds from the recording start)."""
-
-    strides: pd.DataFrame  # STRIDE_COLUMNS
-    bouts: pd.DataFrame  # BOUT_COLUMNS
-    summary: pd.DataFrame  # analysis.summary.SUMMARY_COLUMNS
-    angles: pd.DataFrame  # analysis.angles.angle_table (time_s only when no calibration)
-    calibration_messages: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    strides_extra: pd.DataFrame | None = None  # mid_stance_s, foot_clearance_m, turning_angle_deg
 
 
 def sensor_holes(samples: dict[str, pd.DataFrame], min_s: float = MISSING_S) -> dict[str, np.ndarray]:
@@ -115,61 +104,113 @@ def _hole_warnings(holes: dict[str, np.ndarray], span_s: float) -> list[str]:
     return msgs
 
 
+
+class GaitPipeline:
+    """The whole analysis of one recording, as one algorithm object (gaitmap/tpcp style).
+
+    Parameters (the defaults are those of ``imu-logger analyze``):
+
+    ``filter``: orientation filter of the ankle angles, one of analysis.orientation.filters.FILTERS
+    (default ``smoothed``, the filter validated in the README's "Numbers you can defend").
+    ``neutral_interval_s``: (start, end) in s from the recording start of quiet standing to use as
+    0°; None finds it automatically. When given, a calibration failure raises UserError instead of
+    becoming a warning.
+    ``bout_rules``: analysis.bouts.BoutRules (plausible stride time, pause, minimum strides, spot turns).
+    ``missing_s``: a hole in a sensor's samples at least this long (s) flags the strides it overlaps
+    ``sensor_missing`` (engineering choice: longer than any BLE reconnection of a working sensor,
+    which the gap flags already cover).
+
+    Action: ``run(samples, gaps)``. Results (trailing underscore, set by ``run``): ``strides_``,
+    ``strides_extra_``, ``bouts_``, ``summary_``, ``angles_``, ``warnings_``, ``calibration_messages_``,
+    and ``results_`` (analysis.results.GaitResults holding all of them).
+    """
+
+    def __init__(self, filter: str = DEFAULT_FILTER, neutral_interval_s: tuple[float, float] | None = None,  # noqa: A002
+                 bout_rules: BoutRules = BoutRules(), missing_s: float = MISSING_S) -> None:
+        self.filter = filter
+        self.neutral_interval_s = neutral_interval_s
+        self.bout_rules = bout_rules
+        self.missing_s = missing_s
+
+    def get_params(self) -> dict:
+        """The constructor parameters, by name."""
+        return {"filter": self.filter, "neutral_interval_s": self.neutral_interval_s,
+                "bout_rules": self.bout_rules, "missing_s": self.missing_s}
+
+    def run(self, samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None, *,
+            progress: Progress | None = None) -> GaitPipeline:
+        """Analyse one recording: ``samples`` per placement (analysis.columns; sensor frame, any
+        mounting), ``gaps`` the recording's gaps table (placement, start_s, end_s, ...).
+        ``progress(fraction, stage)`` is called between steps. Returns self."""
+        from analysis.angles import angles_from_calibration
+        from analysis.calibration import calibrate
+
+        if self.filter not in FILTERS:
+            raise UserError(f"filter: unknown orientation filter {self.filter!r} (one of {', '.join(FILTERS)})")
+
+        def report(frac: float, stage: str) -> None:
+            if progress is not None:
+                progress(frac, stage)
+
+        samples = {p: df for p, df in samples.items() if df is not None}
+        ends = [float(df[TIME].iloc[-1]) for df in samples.values() if len(df)]
+        warnings: list[str] = []
+        empty = {p: df for p, df in samples.items() if len(df) < 10}
+        for p in empty:
+            warnings.append(f"{p}: fewer than 10 samples, not analysed")
+        samples = {p: df for p, df in samples.items() if p not in empty}
+        report(0.0, "strides")
+        strides, bouts = gait_tables(samples, self.bout_rules)
+        report(0.35, "orientation and ankle angles")
+        cal_messages: list[str] = []
+        angles = pd.DataFrame({TIME: np.zeros(0)})
+        if samples:
+            try:
+                cal = calibrate(samples, neutral_interval_s=self.neutral_interval_s, method=self.filter)
+                cal_messages = list(cal.messages())
+                if cal.sensors:
+                    angles = angles_from_calibration(cal)
+                else:
+                    warnings.append("no ankle angles: no sensor could be calibrated")
+            except UserError as exc:
+                if self.neutral_interval_s is not None:
+                    raise
+                warnings.append(f"no ankle angles: {exc}")
+        report(0.85, "stride metrics")
+        for side in ("left", "right"):
+            if f"{side}_dorsiflexion_deg" in angles.columns or f"{side}_eversion_deg" in angles.columns:
+                strides = join_angle_metrics(strides, angles, side)
+        holes = sensor_holes(samples, self.missing_s)
+        spans = [(df[TIME].iloc[0], df[TIME].iloc[-1]) for df in samples.values()]
+        span = (max(s[1] for s in spans) - min(s[0] for s in spans)) if spans else 0.0
+        warnings.extend(_hole_warnings(holes, span))
+        strides = flag_strides(strides, gaps, holes)
+        summary = summarise(strides, bouts)
+        n_walk = int((bouts["activity"] == "walking").sum()) if len(bouts) else 0
+        if n_walk == 0:
+            warnings.append("no walking found: the strides, bouts and summary tables are empty of walking")
+        extra = [c for c in strides.columns if c not in STRIDE_COLUMNS]
+        report(1.0, "done")
+        self.strides_ = strides[list(STRIDE_COLUMNS)].reset_index(drop=True)
+        self.strides_extra_ = strides[["side", "stride_id", *extra]].reset_index(drop=True)
+        self.bouts_ = bouts
+        self.summary_ = summary
+        self.angles_ = angles
+        self.warnings_ = warnings
+        self.calibration_messages_ = cal_messages
+        self.results_ = GaitResults(
+            strides=self.strides_, bouts=bouts, summary=summary, angles=angles,
+            calibration_messages=cal_messages, warnings=warnings, strides_extra=self.strides_extra_,
+            gaps=gaps if gaps is not None and len(gaps) else None, filter=self.filter,
+            neutral_s=self.neutral_interval_s,
+            duration_s=max(ends, default=0.0))
+        return self
+
+
 def analyze(samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None,
             progress: Progress | None = None, *, rules: BoutRules = BoutRules(),
             neutral_interval_s: tuple[float, float] | None = None, method: str | None = None
-            ) -> AnalysisResult:
-    """Analyse one recording (see module docstring). ``progress(fraction, stage)`` is called between steps.
-
-    Calibration failures (for example no quiet standing to serve as the neutral pose) become a
-    warning and NaN ankle metrics, unless ``neutral_interval_s`` was given (then they raise).
-    """
-    def report(frac: float, stage: str) -> None:
-        if progress is not None:
-            progress(frac, stage)
-
-    from analysis.angles import angles_from_calibration
-    from analysis.calibration import DEFAULT_FILTER, calibrate
-    from analysis.errors import UserError
-
-    samples = {p: df for p, df in samples.items() if df is not None}
-    warnings: list[str] = []
-    empty = {p: df for p, df in samples.items() if len(df) < 10}
-    for p in empty:
-        warnings.append(f"{p}: fewer than 10 samples, not analysed")
-    samples = {p: df for p, df in samples.items() if p not in empty}
-    report(0.0, "strides")
-    strides, bouts = gait_tables(samples, rules)
-    report(0.35, "orientation and ankle angles")
-    cal_messages: list[str] = []
-    angles = pd.DataFrame({TIME: np.zeros(0)})
-    if samples:
-        try:
-            cal = calibrate(samples, neutral_interval_s=neutral_interval_s, method=method or DEFAULT_FILTER)
-            cal_messages = list(cal.messages())
-            if cal.sensors:
-                angles = angles_from_calibration(cal)
-            else:
-                warnings.append("no ankle angles: no sensor could be calibrated")
-        except UserError as exc:
-            if neutral_interval_s is not None:
-                raise
-            warnings.append(f"no ankle angles: {exc}")
-    report(0.85, "stride metrics")
-    for side in ("left", "right"):
-        if f"{side}_dorsiflexion_deg" in angles.columns or f"{side}_eversion_deg" in angles.columns:
-            strides = join_angle_metrics(strides, angles, side)
-    holes = sensor_holes(samples)
-    spans = [(df[TIME].iloc[0], df[TIME].iloc[-1]) for df in samples.values()]
-    span = (max(s[1] for s in spans) - min(s[0] for s in spans)) if spans else 0.0
-    warnings.extend(_hole_warnings(holes, span))
-    strides = flag_strides(strides, gaps, holes)
-    summary = summarise(strides, bouts)
-    n_walk = int((bouts["activity"] == "walking").sum()) if len(bouts) else 0
-    if n_walk == 0:
-        warnings.append("no walking found: the strides, bouts and summary tables are empty of walking")
-    extra = [c for c in strides.columns if c not in STRIDE_COLUMNS]
-    report(1.0, "done")
-    return AnalysisResult(strides=strides[list(STRIDE_COLUMNS)].reset_index(drop=True), bouts=bouts,
-                          summary=summary, angles=angles, calibration_messages=cal_messages,
-                          warnings=warnings, strides_extra=strides[["side", "stride_id", *extra]])
+            ) -> GaitResults:
+    """``GaitPipeline(method, neutral_interval_s, rules).run(samples, gaps).results_`` in one call."""
+    pipe = GaitPipeline(filter=method or DEFAULT_FILTER, neutral_interval_s=neutral_interval_s, bout_rules=rules)
+    return pipe.run(samples, gaps, progress=progress).results_

@@ -1,0 +1,74 @@
+"""The public analysis API: GaitPipeline runs, GaitResults round-trips through its folder, and no
+module of analysis/ imports the capture side."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import GaitPipeline, GaitResults, UserError
+from analysis.columns import STRIDE_COLUMNS
+from gait_sim import SimConfig, simulate
+from gait_sim.config import Scenario
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    sim = simulate(SimConfig(minutes=1.0, seed=4, mounting="random", scenario=Scenario(kind="walk")))
+    return GaitPipeline().run(sim.signals)
+
+
+def test_results_in_trailing_underscore_attributes(pipe):
+    assert list(pipe.strides_.columns) == list(STRIDE_COLUMNS)
+    assert (pipe.bouts_["activity"] == "walking").any()
+    assert pipe.results_.strides is pipe.strides_
+    assert pipe.results_.filter == "smoothed"
+    assert pipe.get_params()["filter"] == "smoothed"
+
+
+def test_save_and_load_round_trip(pipe, tmp_path):
+    res = pipe.results_
+    res.extra["start_wall_ns"] = 123
+    res.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "analysis.json", "angles.parquet", "bouts.csv", "strides.csv", "summary.csv"]
+    back = GaitResults.load(tmp_path)
+    pd.testing.assert_frame_equal(back.strides, res.strides, check_dtype=False)
+    pd.testing.assert_frame_equal(back.bouts, res.bouts, check_dtype=False)
+    pd.testing.assert_frame_equal(back.summary, res.summary.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(back.angles, res.angles)
+    assert back.info() == json.loads((tmp_path / "analysis.json").read_text())
+    assert back.extra == {"start_wall_ns": 123}
+
+
+def test_load_recomputes_a_missing_summary(pipe, tmp_path):
+    pipe.results_.save(tmp_path)
+    (tmp_path / "summary.csv").unlink()
+    back = GaitResults.load(tmp_path)
+    pd.testing.assert_frame_equal(back.summary, pipe.summary_.reset_index(drop=True), check_dtype=False)
+
+
+def test_load_names_the_missing_file(tmp_path):
+    with pytest.raises(UserError, match="strides.csv: missing"):
+        GaitResults.load(tmp_path)
+
+
+def test_unknown_filter_is_a_user_error(pipe):
+    with pytest.raises(UserError, match="filter"):
+        GaitPipeline(filter="nope").run({})
+
+
+def test_analysis_imports_nothing_of_capture():
+    names = [m.name for m in pkgutil.walk_packages(analysis.__path__, "analysis.")]
+    code = ("import importlib, sys\n"
+            f"for n in {names!r}: importlib.import_module(n)\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('imu_logger', 'bleak', 'bumble')]\n"
+            "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
