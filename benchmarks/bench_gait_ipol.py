@@ -55,6 +55,26 @@ def load_foot(data: Path, name: str, foot: str) -> pd.DataFrame:
         "gyr_x_radps": raw["Gyr_X"], "gyr_y_radps": raw["Gyr_Y"], "gyr_z_radps": raw["Gyr_Z"]})
 
 
+def reference_footsteps(meta: dict, key: str, last_sample_s: float) -> np.ndarray:
+    """Reference [toe-off, heel-strike] pairs (s) of one foot inside ``TrialBoundaries`` and the recording."""
+    b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
+    ref = np.asarray(meta[key], float) / 100.0
+    return ref[(ref[:, 0] >= b0 - 1e-9) & (ref[:, 1] <= b1 + 1e-9) & (ref[:, 1] <= last_sample_s)]
+
+
+def match_footsteps(mid_swing_s: np.ndarray, ref: np.ndarray) -> list[tuple[int, int]]:
+    """(reference row, detected row) pairs: each reference footstep takes the first unused detected swing
+    whose mid-swing (s) lies inside its [toe-off, heel-strike]."""
+    used = np.zeros(len(mid_swing_s), bool)
+    pairs = []
+    for i, (r_to, r_ic) in enumerate(ref):  # per reference footstep (tens per trial)
+        cand = np.flatnonzero((mid_swing_s >= r_to) & (mid_swing_s <= r_ic) & ~used)
+        if len(cand):
+            used[cand[0]] = True
+            pairs.append((i, int(cand[0])))
+    return pairs
+
+
 def evaluate_trial(data: Path, name: str) -> dict:
     """Scores of one trial, both feet (see module docstring)."""
     meta = json.loads((data / f"{name}.json").read_text())
@@ -75,21 +95,17 @@ def evaluate_trial(data: Path, name: str) -> dict:
         inw = (t >= b0) & (t <= b1)
         out["loss"].append(1.0 - inw.sum() / (round(100 * (t[inw][-1] - t[inw][0])) + 1))
         out["path_m"].append(zupt_path(res, t, b0, b1))
-        ref = np.asarray(meta[key], float) / 100.0
-        ref = ref[(ref[:, 0] >= b0 - 1e-9) & (ref[:, 1] <= b1 + 1e-9) & (ref[:, 1] <= t[-1])]
+        ref = reference_footsteps(meta, key, t[-1])
         ms = sw["mid_swing_s"].to_numpy()
         inside = (ms >= b0) & (ms <= b1)
         out["detected"] += int(inside.sum())
         out["reference"] += len(ref)
         used = np.zeros(len(sw), bool)
-        for r_to, r_ic in ref:  # per reference footstep (tens per trial)
-            cand = np.flatnonzero((ms >= r_to) & (ms <= r_ic) & ~used)
-            if len(cand):
-                j = cand[0]
-                used[j] = True
-                out["matched"] += 1
-                out["to_err_ms"].append(1000 * (sw["toe_off_s"].iat[j] - r_to))
-                out["ic_err_ms"].append(1000 * (sw["initial_contact_s"].iat[j] - r_ic))
+        for i, j in match_footsteps(ms, ref):
+            used[j] = True
+            out["matched"] += 1
+            out["to_err_ms"].append(1000 * (sw["toe_off_s"].iat[j] - ref[i, 0]))
+            out["ic_err_ms"].append(1000 * (sw["initial_contact_s"].iat[j] - ref[i, 1]))
         out["matched_detected"] = out.get("matched_detected", 0) + int((used & inside).sum())
         in_trial = (sw["toe_off_s"] >= b0 - 0.1) & (sw["initial_contact_s"] <= b1 + 0.1)
         out["distance_m"].append(float(sw.loc[in_trial, "displacement_m"].sum()))
