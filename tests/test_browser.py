@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from imu_logger.cli import cli
 from imu_logger.report.html import SECTIONS
-from test_report import make_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = Path(os.environ.get("REPORT_SCREENSHOT", "/tmp/imu-logger-report.png"))
@@ -79,7 +78,7 @@ async def _drive(ws_url: str, url: str) -> dict:
         return {"errors": errors, "sections": sections, "zoom": zoomed, "png": base64.b64decode(shot["data"])}
 
 
-def test_report_renders_in_headless_chromium(tmp_path):
+def test_report_renders_in_headless_chromium(tmp_path, make_results):
     rec, res = make_results(tmp_path / "day", stiff_side="left", seed=0)
     html = tmp_path / "report.html"
     r = CliRunner().invoke(cli, ["report", str(res), "--out", str(html)])

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from imu_logger.cli import cli
 from imu_logger.formats.export import neutralise_formula
 from imu_logger.recording.reader import read_recording
-from test_report import make_results
 
 UNIT = re.compile(r"_(s|deg|m|mps|g|dps|mps2|radps|ut|iso|steps_per_min|pct)$")
 UNITLESS = {"side", "stride_id", "bout_id", "quality", "activity", "n_strides_left", "n_strides_right",
@@ -21,7 +20,7 @@ UNITLESS = {"side", "stride_id", "bout_id", "quality", "activity", "n_strides_le
 
 
 @pytest.fixture(scope="module")
-def day(tmp_path_factory):
+def day(tmp_path_factory, make_results):
     return make_results(tmp_path_factory.mktemp("exp"), minutes=3.0)
 
 

@@ -57,7 +57,7 @@ def test_best_of_three_trials_per_side():
     assert best["left"] == pytest.approx(31.0, abs=0.3) and best["right"] == pytest.approx(40.0, abs=0.3)
 
 
-def test_k2w_command_on_virtual_sensors_and_in_the_report(tmp_path):
+def test_k2w_command_on_virtual_sensors_and_in_the_report(tmp_path, make_results):
     out = tmp_path / "k2w.mcap"
     r = CliRunner().invoke(cli, ["k2w", "--backend", "virtual", "--yes", "--trials", "1", "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -72,7 +72,6 @@ def test_k2w_command_on_virtual_sensors_and_in_the_report(tmp_path):
     assert float(rec.end["k2w_difference_deg"]) == pytest.approx(best["left"] - best["right"], abs=0.01)
     assert {"left_shin", "right_shin"} <= set(rec.sensors)  # the raw shin data is kept
 
-    from test_report import make_results
     _, res = make_results(tmp_path / "day", minutes=3.0)
     html = tmp_path / "r.html"
     r = CliRunner().invoke(cli, ["report", str(res), "--k2w", str(out), "--out", str(html)])

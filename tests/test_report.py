@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,33 +14,8 @@ from imu_logger.cli import cli
 from imu_logger.report.html import SECTIONS
 
 
-def make_results(directory: Path, minutes: float = 6.0, stiff_side: str | None = "left",
-                 seed: int = 0) -> tuple[Path, Path]:
-    """A simulated walk recording and a results directory holding its truth tables under the
-    analyze file names (strides.csv, bouts.csv, angles.parquet, analysis.json)."""
-    from imu_logger.recording.simulated import write_simulated_recording
-    from gait_sim import Scenario, SimConfig, simulate, write_truth
-
-    cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
-                    scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))
-    sim = simulate(cfg)
-    directory.mkdir(parents=True, exist_ok=True)
-    rec = directory / f"walk{seed}.mcap"
-    write_simulated_recording(sim, rec, {p: "open_nrf" for p in sim.signals}, seed)
-    truth = directory / "truth"
-    write_truth(sim, truth)
-    res = directory / f"results{seed}"
-    res.mkdir()
-    shutil.copy(truth / "truth_strides.csv", res / "strides.csv")
-    shutil.copy(truth / "truth_bouts.csv", res / "bouts.csv")
-    shutil.copy(truth / "truth_angles.parquet", res / "angles.parquet")
-    (res / "analysis.json").write_text(json.dumps({
-        "recording": str(rec), "warnings": ["left_foot and right_foot may be swapped"]}))
-    return rec, res
-
-
 @pytest.fixture(scope="module")
-def day(tmp_path_factory):
+def day(tmp_path_factory, make_results):
     return make_results(tmp_path_factory.mktemp("day"), stiff_side="left", seed=0)
 
 
@@ -119,7 +90,7 @@ def test_block_bootstrap_flags_a_real_change_and_not_the_same_day():
     assert rd.compare(a[:15], a[:15])["exceeds"] is None  # fewer than two blocks
 
 
-def test_report_compares_two_sessions(day, tmp_path):
+def test_report_compares_two_sessions(day, tmp_path, make_results):
     _, res_a = day
     _, res_b = make_results(tmp_path / "b", stiff_side=None, seed=1)
     out = tmp_path / "cmp.html"
