@@ -1,4 +1,6 @@
-"""Automatic calibration on real foot recordings (ipol_feet): axis signs, invariance to how the sensor is worn."""
+"""Automatic calibration on real foot recordings (ipol_feet): axis signs, invariance to how the sensor is worn.
+
+Trials 3-2 and 5-1 are read from the copy shipped in tests/data; the others need ../shared/datasets."""
 
 from __future__ import annotations
 
@@ -13,14 +15,12 @@ from scipy.spatial.transform import Rotation
 from analysis import columns as col
 from analysis.angles import angle_table
 from analysis.calibration import calibrate
+from conftest import IPOL_FIXTURE
 
-IPOL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ipol_feet"
 
-
-def load(name: str, foot: str) -> pd.DataFrame:
-    path = IPOL / f"{name}_{foot}.txt"
-    assert path.exists(), f"real data expected beside the repo (../shared/datasets): {path} is missing"
-    raw = pd.read_csv(path, sep="\t", skiprows=1)
+def load(directory: Path, name: str, foot: str) -> pd.DataFrame:
+    """One foot file of an IPOL trial as samples: time_s = row / 100 s, acc m/s², gyro rad/s."""
+    raw = pd.read_csv(directory / f"{name}_{foot}.txt", sep="\t", skiprows=1)
     data = {col.TIME: np.arange(len(raw)) / 100.0}
     for name_, src in zip(col.ACC + col.GYR, ("Acc_X", "Acc_Y", "Acc_Z", "Gyr_X", "Gyr_Y", "Gyr_Z")):
         data[name_] = raw[src].to_numpy(float)
@@ -43,11 +43,9 @@ def swing_rotation_deg(cal, samples, placement: str, swings) -> np.ndarray:
 
 
 @pytest.mark.parametrize("trial", ["2-3", "9-1"])
-def test_medio_lateral_axis_shows_toes_up_rotation_in_every_straight_swing(trial: str) -> None:
-    meta_path = IPOL / f"{trial}.json"
-    assert meta_path.exists(), f"real data expected beside the repo (../shared/datasets): {meta_path} is missing"
-    meta = json.loads(meta_path.read_text())
-    samples = {"left_foot": load(trial, "lf"), "right_foot": load(trial, "rf")}
+def test_medio_lateral_axis_shows_toes_up_rotation_in_every_straight_swing(trial: str, ipol_feet: Path) -> None:
+    meta = json.loads((ipol_feet / f"{trial}.json").read_text())
+    samples = {"left_foot": load(ipol_feet, trial, "lf"), "right_foot": load(ipol_feet, trial, "rf")}
     cal = calibrate(samples)
     u0, u1 = meta["UTurnBoundaries"]
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
@@ -58,7 +56,7 @@ def test_medio_lateral_axis_shows_toes_up_rotation_in_every_straight_swing(trial
 
 
 def test_sensor_worn_upside_down_or_reversed_gives_the_same_foot_angles() -> None:
-    samples = {"left_foot": load("3-2", "lf")}
+    samples = {"left_foot": load(IPOL_FIXTURE, "3-2", "lf")}
     reference = angle_table(samples)
     flip = Rotation.from_euler("x", 180, degrees=True).as_matrix() @ Rotation.from_rotvec([0.1, -0.3, 0.5]).as_matrix()
     turned = angle_table({"left_foot": remount(samples["left_foot"], flip)})
@@ -74,7 +72,7 @@ def test_sensor_worn_upside_down_or_reversed_gives_the_same_foot_angles() -> Non
 
 
 def test_gaps_are_marked_and_not_interpolated() -> None:
-    left = load("5-1", "lf")
+    left = load(IPOL_FIXTURE, "5-1", "lf")
     lost = (left.time_s > 12.0) & (left.time_s < 12.5)
     table = angle_table({"left_foot": left[~lost].reset_index(drop=True)})
     in_gap = (table.time_s > 12.0 + 1e-6) & (table.time_s < 12.5 - 1e-6)
@@ -88,7 +86,7 @@ def test_gaps_are_marked_and_not_interpolated() -> None:
 def test_each_real_foot_alone_shows_its_side_and_exchanged_files_are_corrected(trial: str) -> None:
     from analysis.calibration import side_evidence
 
-    samples = {"left_foot": load(trial, "lf"), "right_foot": load(trial, "rf")}
+    samples = {"left_foot": load(IPOL_FIXTURE, trial, "lf"), "right_foot": load(IPOL_FIXTURE, trial, "rf")}
     for placement in samples:
         cal = calibrate({placement: samples[placement]})
         sensor = cal.sensors[placement]

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from conftest import load_benchmark
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
-
 
 @pytest.fixture(scope="module")
-def scores():
+def scores(ipol_feet):
     bench = load_benchmark("bench_gait_ipol")
-    rows = bench.evaluate_all(DATA)
+    rows = bench.evaluate_all(ipol_feet)
     return rows, bench.summarise(rows)
 
 

@@ -1,4 +1,6 @@
-"""The compiled kernels compute the same orientation as the ahrs per-sample loops (within 1e-6 rad)."""
+"""The compiled kernels compute the same orientation as the ahrs per-sample loops (within 1e-6 rad).
+
+The real foot recordings come from ../shared/datasets (the ``ipol_feet`` fixture)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from scipy.spatial.transform import Rotation
 from analysis.orientation import orientation, orientation_ahrs
 from analysis.orientation.quaternion import angle_between
 
-IPOL = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ipol_feet"
 TOLERANCE_RAD = 1e-6
 AHRS_FILTERS = ("madgwick", "mahony", "ekf", "complementary")
 
@@ -28,10 +29,9 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return gyr @ r.T + rng.normal(0, 0.02, (n, 3)) + 0.02, acc @ r.T + rng.normal(0, 0.1, (n, 3))
 
 
-def ipol_trial(name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    path = IPOL / f"{name}.txt"
-    assert path.exists(), f"real data expected beside the repo (../shared/datasets): {path} is missing"
-    data = pd.read_csv(path, sep="\t", skiprows=1, nrows=n)
+def ipol_trial(directory: Path, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gyroscope (rad/s) and accelerometer (m/s²) of the first ``n`` rows of one IPOL foot file."""
+    data = pd.read_csv(directory / f"{name}.txt", sep="\t", skiprows=1, nrows=n)
     return (data[["Gyr_X", "Gyr_Y", "Gyr_Z"]].to_numpy(float), data[["Acc_X", "Acc_Y", "Acc_Z"]].to_numpy(float))
 
 
@@ -46,8 +46,8 @@ def test_kernel_equals_ahrs_on_simulated_motion(method: str) -> None:
 
 @pytest.mark.parametrize("method", AHRS_FILTERS)
 @pytest.mark.parametrize("trial", ["1-1_lf", "7-2_rf"])
-def test_kernel_equals_ahrs_on_real_foot_recordings(method: str, trial: str) -> None:
-    gyr, acc = ipol_trial(trial, 1200)
+def test_kernel_equals_ahrs_on_real_foot_recordings(method: str, trial: str, ipol_feet: Path) -> None:
+    gyr, acc = ipol_trial(ipol_feet, trial, 1200)
     fast = orientation(gyr, acc, 100.0, method)
     reference = orientation_ahrs(gyr, acc, 100.0, method)
     assert angle_between(fast, reference).max() < TOLERANCE_RAD
@@ -82,13 +82,16 @@ def tilt_between_deg(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("source", ["synthetic", "7-2_rf"])
-def test_smoothed_equals_offline_vqf_without_bias_estimation(source: str) -> None:
+def test_smoothed_equals_offline_vqf_without_bias_estimation(source: str, request: pytest.FixtureRequest) -> None:
     """'smoothed' is offline VQF's inclination step with the bias given (here zero): the same tilt, once
     the low-pass has forgotten its different start (VQF averages the first samples; ours starts from the
     first one): after 15 tauAcc."""
     from vqf import offlineVQF
 
-    gyr, acc = synthetic(6000, seed=9) if source == "synthetic" else ipol_trial(source, 6000)
+    if source == "synthetic":
+        gyr, acc = synthetic(6000, seed=9)
+    else:  # only the real recording needs ../shared
+        gyr, acc = ipol_trial(request.getfixturevalue("ipol_feet"), source, 6000)
     gyr, acc = np.ascontiguousarray(gyr), np.ascontiguousarray(acc)
     ours = orientation(gyr, acc, 100.0, "smoothed", tauAcc=2.0)
     theirs = np.asarray(offlineVQF(gyr, acc, None, 0.01, {"tauAcc": 2.0, "motionBiasEstEnabled": False,
