@@ -1,4 +1,4 @@
-"""The day summary behind the report and the exports: pure functions on the analysis tables.
+"""What the report shows besides the day summary: pure functions on the analysis tables.
 
 Inputs are the tables of ``imu-logger analyze`` (strides.csv with STRIDE_COLUMNS, bouts.csv with
 BOUT_COLUMNS, angles.parquet). Times are seconds from the recording start; angles in degrees with
@@ -6,9 +6,9 @@ the signs of analysis.conventions. Nothing here reads files or draws.
 
 Statistics (also stated in the report):
 
-* per side and per hour of the recording: median and interquartile range (IQR = q75 - q25) of each
-  stride metric; cadence is derived per stride as ``120 / stride_time_s`` (steps per minute, two
-  steps per stride);
+* the day summary (per side and per hour: median, quartiles, IQR; metrics and cadence) is
+  analysis.summary, the same table as summary.csv; ``summary_table`` and ``day_metrics`` are its
+  views for the export and the report;
 * asymmetry index of two medians: ``ASI = 100 * (L - R) / (0.5 * (|L| + |R|))`` in percent
   (Robinson et al. 1987); |ASI| > ``ASYMMETRY_THRESHOLD_PCT`` is called asymmetric (a project choice);
 * session comparison: difference of medians (later minus earlier) with a 95 % percentile confidence
@@ -28,39 +28,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.summary import asymmetry_index
+from analysis.summary import (CADENCE, HOUR_S, METRIC_BY_COLUMN, METRICS, SIDES, asymmetry_index,
+                              metric_columns, summarise_strides, with_cadence)
 
-SIDES = ("left", "right")
-HOUR_S = 3600.0
+__all__ = ["CADENCE", "METRICS", "METRIC_BY_COLUMN", "SIDES", "metric_columns", "with_cadence"]  # re-exported
+
 BLOCK_STRIDES = 20  # ~20 s of walking: longer than the stride-to-stride correlation in a bout
 BOOTSTRAP_RESAMPLES = 2000
 ASYMMETRY_THRESHOLD_PCT = 10.0
-CADENCE = "cadence_steps_per_min"
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A stride metric of the summary: column (unit in the name), label, unit text."""
-
-    column: str
-    label: str
-    unit: str
-
-
-#: the metrics of the day summary, in report order
-METRICS: tuple[Metric, ...] = (
-    Metric("peak_dorsiflexion_deg", "Peak dorsiflexion in stance", "°"),
-    Metric("peak_plantarflexion_deg", "Peak plantarflexion at push-off", "°"),
-    Metric("sagittal_range_deg", "Sagittal range (dorsi- to plantarflexion)", "°"),
-    Metric("peak_eversion_deg", "Peak eversion", "°"),
-    Metric("eversion_excursion_deg", "Eversion excursion (contact to peak)", "°"),
-    Metric("stride_length_m", "Stride length", "m"),
-    Metric(CADENCE, "Cadence", "steps/min"),
-    Metric("speed_mps", "Walking speed", "m/s"),
-    Metric("stride_time_s", "Stride time", "s"),
-    Metric("peak_tibial_accel_g", "Peak tibial acceleration after contact", "g"),
-)
-METRIC_BY_COLUMN = {m.column: m for m in METRICS}
 
 
 @dataclass(frozen=True)
@@ -128,64 +103,54 @@ K2W_REFERENCE = Reference(35.0, 45.0, "tibial inclination about 35-45° (toe-wal
                           ("bennell1998", "chisholm2012"))
 
 
-def with_cadence(strides: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``strides`` with ``cadence_steps_per_min`` = 120 / stride_time_s."""
-    out = strides.copy()
-    t = pd.to_numeric(out["stride_time_s"], errors="coerce")
-    out[CADENCE] = 120.0 / t.where(t > 0)
-    return out
-
-
-def metric_columns(strides: pd.DataFrame) -> list[str]:
-    """The summary metrics present in ``strides`` with at least one value."""
-    return [m.column for m in METRICS if m.column in strides and strides[m.column].notna().any()]
-
-
-def _describe(values: pd.Series) -> tuple[int, float, float, float]:
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(float)
-    if v.size == 0:
-        return 0, np.nan, np.nan, np.nan
-    q1, med, q3 = np.percentile(v, [25, 50, 75])
-    return int(v.size), float(med), float(q1), float(q3)
-
-
 def summary_table(strides: pd.DataFrame, by_hour: bool = True) -> pd.DataFrame:
-    """Median and IQR of each metric per side (and per hour): one row per side and hour.
+    """The summary (analysis.summary) of ``strides`` as one row per side and hour, for the export.
 
     Columns: side, hour, start_s, end_s, n_strides, then ``median_<metric>`` and ``iqr_<metric>``
     for each metric (the unit stays at the end of the name). ``hour`` counts from the recording
     start (0 = first hour); without ``by_hour`` one row per side covers the day (hour = -1).
+    ``n_strides`` counts the strides of the row, whether or not a metric has a value.
     """
-    s = with_cadence(strides)
-    cols = metric_columns(s)
+    if len(strides) == 0:
+        return pd.DataFrame()
+    long = summarise_strides(strides)
+    long = long[long["period"] == ("hour" if by_hour else "day")]
+    stats = long.set_index(["side", "hour_start_s", "metric"]) if by_hour else long.set_index(["side", "metric"])
+    cols = metric_columns(with_cadence(strides))
+    hour_of = np.floor(strides["start_s"].to_numpy(float) / HOUR_S) if by_hour else np.full(len(strides), -1.0)
     rows = []
     for side in SIDES:
-        part = s[s["side"] == side]
-        if part.empty:
-            continue
-        groups = (part.groupby((part["start_s"] // HOUR_S).astype(int)) if by_hour
-                  else [(-1, part)])
-        for hour, g in groups:
+        for hour in np.unique(hour_of[(strides["side"] == side).to_numpy()]):
+            g = strides[(strides["side"] == side).to_numpy() & (hour_of == hour)]
             row = {"side": side, "hour": int(hour),
                    "start_s": hour * HOUR_S if by_hour else float(g["start_s"].min()),
                    "end_s": (hour + 1) * HOUR_S if by_hour else float(g["end_s"].max()),
                    "n_strides": int(len(g))}
             for c in cols:
-                _, med, q1, q3 = _describe(g[c])
-                row[f"median_{c}"] = med
-                row[f"iqr_{c}"] = q3 - q1
+                key = (side, hour * HOUR_S, c) if by_hour else (side, c)
+                found = key in stats.index
+                row[f"median_{c}"] = float(stats.at[key, "median"]) if found else np.nan
+                row[f"iqr_{c}"] = float(stats.at[key, "iqr"]) if found else np.nan
             rows.append(row)
     return pd.DataFrame(rows)
 
 
 def day_metrics(strides: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric: n, median, q1, q3 per side, left-right asymmetry, reference verdicts."""
-    s = with_cadence(strides)
+    """One row per metric of the day summary (analysis.summary): n, median, q1, q3 per side, left-right
+    asymmetry, reference verdicts."""
+    if len(strides) == 0:
+        return pd.DataFrame()
+    long = summarise_strides(strides)
+    day = long[long["period"] == "day"].set_index(["metric", "side"])
     rows = []
-    for c in metric_columns(s):
+    for c in metric_columns(with_cadence(strides)):
         row: dict = {"metric": c, "label": METRIC_BY_COLUMN[c].label, "unit": METRIC_BY_COLUMN[c].unit}
         for side in SIDES:
-            n, med, q1, q3 = _describe(s.loc[s["side"] == side, c])
+            if (c, side) in day.index:
+                r = day.loc[(c, side)]
+                n, med, q1, q3 = int(r["n_strides"]), float(r["median"]), float(r["q1"]), float(r["q3"])
+            else:
+                n, med, q1, q3 = 0, np.nan, np.nan, np.nan
             row.update({f"{side}_n": n, f"{side}_median": med, f"{side}_q1": q1, f"{side}_q3": q3,
                         f"{side}_vs_reference": reference_verdict(c, med)})
         row["asymmetry_pct"] = asymmetry_index(row["left_median"], row["right_median"])

@@ -72,3 +72,31 @@ def test_analysis_imports_nothing_of_capture():
             "print(bad)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_summary_csv_export_and_report_agree(pipe):
+    """One day summary: summary.csv, the export's hourly table and the report's day table give the
+    same numbers for every metric."""
+    from analysis.report_data import day_metrics, summary_table
+    from analysis.summary import METRICS, representative_strides
+
+    summary = pipe.summary_
+    used = representative_strides(pipe.strides_, pipe.bouts_)
+    day = day_metrics(used).set_index("metric")
+    hourly = summary_table(used)
+    csv_day = summary[summary["period"] == "day"].set_index(["metric", "side"])
+    csv_hour = summary[summary["period"] == "hour"].set_index(["metric", "side", "hour_start_s"])
+    assert set(day.index) <= {m.column for m in METRICS}
+    assert {"peak_dorsiflexion_deg", "stride_length_m", "cadence_steps_per_min", "stance_fraction",
+            "peak_pronation_velocity_dps"} <= set(day.index)
+    assert set(csv_day.index.get_level_values("metric")) == set(day.index)
+    for metric in day.index:
+        for side in ("left", "right"):
+            row = csv_day.loc[(metric, side)]
+            assert day.at[metric, f"{side}_median"] == row["median"]
+            assert day.at[metric, f"{side}_q3"] - day.at[metric, f"{side}_q1"] == pytest.approx(row["iqr"])
+            for _, h in hourly[hourly["side"] == side].iterrows():
+                r = csv_hour.loc[(metric, side, h["hour"] * 3600.0)]
+                assert h[f"median_{metric}"] == r["median"] and h[f"iqr_{metric}"] == r["iqr"]
+        assert day.at[metric, "asymmetry_pct"] == pytest.approx(csv_day.loc[(metric, "asymmetry"), "median"],
+                                                                nan_ok=True)

@@ -16,7 +16,7 @@ from imu_logger.recording.reader import read_recording
 UNIT = re.compile(r"_(s|deg|m|mps|g|dps|mps2|radps|ut|iso|steps_per_min|pct)$")
 UNITLESS = {"side", "stride_id", "bout_id", "quality", "activity", "n_strides_left", "n_strides_right",
             "hour", "n_strides", "kind", "placement", "message", "details", "key", "value",
-            "stance_fraction"}
+            "stance_fraction", "median_stance_fraction", "iqr_stance_fraction"}
 
 
 @pytest.fixture(scope="module")
