@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -10,19 +11,28 @@ import click
 
 from analysis.conventions import PLACEMENTS
 from imu_logger.errors import UserError
+from imu_logger.output_paths import refuse_overwrite
 
 BACKENDS = ("platform", "virtual")
 
 
+#: recordings, tables and reports are health data: whatever any command creates is owner-only
+PRIVATE_UMASK = 0o077
+
+
 class _Cli(click.Group):
-    """Turns a UserError anywhere below into one clear line and exit status 2."""
+    """Turns a UserError anywhere below into one clear line and exit status 2; every file and
+    directory a command creates is owner-only (files 0600, directories 0700)."""
 
     def invoke(self, ctx: click.Context):
+        previous = os.umask(PRIVATE_UMASK)
         try:
             return super().invoke(ctx)
         except UserError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        finally:
+            os.umask(previous)
 
 
 @click.group(cls=_Cli)
@@ -71,7 +81,7 @@ def scan(backend: str, timeout: float) -> None:
               help=f"A sensor to record; placements: {', '.join(PLACEMENTS)}.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="platform", show_default=True)
 @click.option("--duration", type=click.FloatRange(min=0.1), default=None,
-              help="Seconds to record (default: until Ctrl-C).")
+              help="Seconds to record once every sensor is connected (default: until Ctrl-C).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Output .mcap file (default: recordings/<date-time>.mcap).")
 @click.option("--subject", default="", help="Subject id stored in the recording.")
@@ -79,7 +89,9 @@ def scan(backend: str, timeout: float) -> None:
               show_default=True, help="What virtual sensors stream: a simulated walk or a simple sway.")
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Virtual sensors replay the raw frames of this recording.")
-def record(config_path, sensor_opts, backend, duration, out, subject, virtual_source, replay) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def record(config_path, sensor_opts, backend, duration, out, subject, virtual_source, replay,
+           overwrite) -> None:
     """Record sensors to one MCAP file, until --duration or Ctrl-C."""
     from imu_logger.capture.config import RecordConfig, load_config, parse_sensor_option
     from imu_logger.capture.job import record_session, virtual_specs
@@ -96,10 +108,18 @@ def record(config_path, sensor_opts, backend, duration, out, subject, virtual_so
     if not cfg.targets and backend != "virtual":
         raise UserError("no sensors named: use --sensor PLACEMENT=MODEL[@ADDRESS] or --config FILE "
                         "(or --backend virtual for the built-in virtual sensors)")
-    specs = virtual_specs(cfg, virtual_source, replay) if backend == "virtual" else None
-    out_path = Path(out) if out else _default_out()
-    result = record_session(cfg, out_path, backend, status=_status_printer(), specs=specs)
-    click.echo(result)
+    out_path = refuse_overwrite(out, overwrite) if out else _default_out()
+    say = (lambda line: click.echo(line, err=True))
+    try:
+        specs = None
+        if backend == "virtual":
+            if virtual_source == "walk" and not replay:
+                say("preparing the virtual sensors' simulated walker ...")
+            specs = virtual_specs(cfg, virtual_source, replay)
+        summary = record_session(cfg, out_path, backend, status=_status_printer(), specs=specs, say=say)
+    except KeyboardInterrupt:  # before the session's own Ctrl-C handling is in place
+        raise UserError("interrupted before recording started: nothing was recorded") from None
+    click.echo(summary)
 
 
 def _default_out() -> Path:
@@ -192,11 +212,13 @@ def import_group() -> None:
 @click.option("--acc-unit", type=click.Choice(["m/s2", "g"]), default="m/s2", show_default=True)
 @click.option("--gyro-unit", type=click.Choice(["rad/s", "deg/s"]), default="rad/s", show_default=True)
 @click.option("--subject", default="")
-def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject, overwrite) -> None:
     """Import generic per-sensor CSV files into a recording."""
     from imu_logger.capture.config import check_placement
     from imu_logger.formats.csv_import import import_csv
 
+    refuse_overwrite(out, overwrite)
     files: dict[str, Path] = {}
     for item in placements:
         placement, sep, file = item.partition("=")
@@ -226,7 +248,8 @@ def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject) -> None:
 @click.option("--model", "model_key", default="open_nrf", show_default=True,
               help="Sensor model whose bytes carry the signals (all four placements).")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
-def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, out) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace --out and its truth tables if they exist.")
+def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, out, overwrite) -> None:
     """Simulate a walker's day and write it as a recording, with the truth tables beside it."""
     import dataclasses
 
@@ -234,13 +257,14 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
     from imu_logger.recording.simulated import check_rate, write_simulated_recording
     from gait_sim import Scenario, SimConfig, simulate as run_simulation, write_truth
 
+    out_path = refuse_overwrite(out, overwrite)
+    truth_dir = refuse_overwrite(out_path.with_name(out_path.stem + "_truth"), overwrite,
+                                 "truth tables of --out")
     check_rate(get_model(model_key), fs_hz)
     cfg = SimConfig(minutes=minutes, fs_hz=fs_hz, seed=seed, mounting=mounting,
                     scenario=dataclasses.replace(Scenario(), kind=scenario, stiff_side=stiff_side))
     sim = run_simulation(cfg)
-    out_path = Path(out)
     delivered = write_simulated_recording(sim, out_path, {p: model_key for p in sim.signals}, seed)
-    truth_dir = out_path.with_name(out_path.stem + "_truth")
     write_truth(sim, truth_dir)
     click.echo(f"simulated {minutes:g} min at {fs_hz:g} Hz, {len(sim.truth_strides)} strides, "
                f"{len(sim.truth_bouts)} bouts; notifications: "

@@ -115,3 +115,25 @@ def test_record_unknown_sensor_option(tmp_path):
     r = run("record", "--sensor", "left_foot=acme9000", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2
     assert "--sensor left_foot=acme9000: unknown sensor model 'acme9000'" in r.output
+
+
+def test_simulate_and_import_refuse_to_replace_existing_files(tmp_path):
+    out = tmp_path / "sim.mcap"
+    r = run("simulate", "--minutes", "0.1", "--out", out)
+    assert r.exit_code == 0, r.output
+    first = out.read_bytes()
+    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
+    assert r.exit_code == 2 and f"--out {out}: file already exists; pass --overwrite" in r.output
+    assert out.read_bytes() == first
+    out.unlink()  # the truth tables beside it are still there, and are protected too
+    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
+    assert r.exit_code == 2 and "sim_truth: directory already exists" in r.output, r.output
+    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out, "--overwrite")
+    assert r.exit_code == 0 and out.read_bytes() != first
+
+    _generic_csv(tmp_path / "lf.csv")
+    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out)
+    assert r.exit_code == 2 and "already exists; pass --overwrite" in r.output
+    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out,
+            "--overwrite")
+    assert r.exit_code == 0, r.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -71,6 +73,11 @@ def test_k2w_command_on_virtual_sensors_and_in_the_report(tmp_path, make_results
         assert f"{side:<5}: {best[side]:.1f}°" in r.output
     assert float(rec.end["k2w_difference_deg"]) == pytest.approx(best["left"] - best["right"], abs=0.01)
     assert {"left_shin", "right_shin"} <= set(rec.sensors)  # the raw shin data is kept
+    info = CliRunner().invoke(cli, ["info", str(out)])
+    assert info.exit_code == 0 and "did not close cleanly" not in info.output, info.output
+    assert re.search(r"session length \d+\.\d s", info.output), info.output
+    again = CliRunner().invoke(cli, ["k2w", "--backend", "virtual", "--yes", "--out", str(out)])
+    assert again.exit_code == 2 and "already exists; pass --overwrite" in again.output
 
     _, res = make_results(tmp_path / "day", minutes=3.0)
     html = tmp_path / "r.html"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
+import pytest
 from click.testing import CliRunner
 
 from imu_logger.cli import cli
@@ -52,3 +58,55 @@ def test_replay_of_a_csv_import_is_refused(tmp_path):
     assert r.exit_code == 2 and "only BLE recordings can be replayed" in r.output
     r = run("record", "--replay", rec, "--duration", "1", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2 and "--replay needs --backend virtual" in r.output
+
+
+# A computer without Bluetooth, made real: BlueZ is reached over the D-Bus system bus, and this
+# address points at a socket that does not exist (as on a machine with no bus or no BlueZ).
+NO_BUS = {"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/imu-logger-test/system_bus_socket"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bleak reaches BlueZ over D-Bus on Linux")
+@pytest.mark.parametrize("args", [
+    ["scan", "--timeout", "1"],
+    ["record", "--sensor", "left_shin=movella_dot", "--out", "day.mcap"],
+    ["k2w", "--sensor", "left_shin=movella_dot", "--side", "left", "--yes", "--out", "k2w.mcap"],
+])
+def test_no_bluetooth_is_one_line_naming_the_virtual_backend_and_leaves_no_file(tmp_path, args):
+    env = {**os.environ, **NO_BUS}
+    r = subprocess.run([sys.executable, "-m", "imu_logger", *args], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "no Bluetooth" in errors[0] and "--backend virtual" in errors[0]
+    assert list(tmp_path.iterdir()) == []  # no empty recording left behind
+
+
+def test_an_existing_recording_is_never_replaced_without_overwrite(tmp_path):
+    out = tmp_path / "day.mcap"
+    out.write_bytes(b"a patient's day")
+    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
+            "--out", out)
+    assert r.exit_code == 2 and "already exists; pass --overwrite" in r.output, r.output
+    assert out.read_bytes() == b"a patient's day"
+    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
+            "--sensor", "left_foot=open_nrf", "--out", out, "--overwrite")
+    assert r.exit_code == 0, r.output
+    assert set(read_recording(out).sensors) == {"left_foot"}
+
+
+def test_record_says_how_long_it_recorded_with_the_same_loss_numbers_as_info(tmp_path):
+    out = tmp_path / "lossy.mcap"
+    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "3",
+            "--sensor", "left_foot=witmotion", "--sensor", "right_foot=open_nrf", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert re.search(r"recorded 3\.\d s to .*--duration reached; connecting the sensors took "
+                     r"\d+\.\d s", r.output), r.output
+    for placement in ("left_foot", "right_foot"):  # connection progress, sensor by sensor
+        assert re.search(rf"{placement}: connected to .* in \d+\.\d s", r.output), r.output
+    info = run("info", out)
+    assert info.exit_code == 0, info.output
+    for placement in ("left_foot", "right_foot"):
+        summary_line = next(line for line in r.output.splitlines() if line.strip().startswith(placement + " "))
+        info_line = next(line for line in info.output.splitlines() if line.strip().startswith(placement + " "))
+        assert summary_line.strip() == info_line.strip()

@@ -27,35 +27,41 @@ def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = 
 
 
 async def _run(cfg: RecordConfig, out: Path, backend_name: str,
-               status: Callable[[str], None] | None, specs: dict | None) -> SessionResult:
+               status: Callable[[str], None] | None, specs: dict | None,
+               say: Callable[[str], None] | None) -> SessionResult:
+    kwargs = dict(subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status, say=say)
     if backend_name == "virtual":
         from imu_logger.ble import virtual
         specs = specs if specs is not None else virtual_specs(cfg)
         async with virtual.running(specs):
-            session = Session(virtual.targets_for(specs), out, virtual.VIRTUAL_BACKEND,
-                              subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status)
-            return await session.run()
+            return await Session(virtual.targets_for(specs), out, virtual.VIRTUAL_BACKEND,
+                                 **kwargs).run()
     from imu_logger.capture.session import Backend
-    session = Session(cfg.targets, out, Backend("platform"), subject_id=cfg.subject_id,
-                      duration_s=cfg.duration_s, status=status)
-    return await session.run()
+    return await Session(cfg.targets, out, Backend("platform"), **kwargs).run()
 
 
 def summarise(result: SessionResult) -> str:
-    """End-of-session summary: one line per sensor."""
-    lines = [f"recorded {result.duration_s:.1f} s to {result.path}"]
-    for placement, s in result.stats.items():
-        battery = f"{s.battery_percent}%" if s.battery_percent is not None else "n/a"
-        lines.append(f"  {placement:<11} {s.samples:8d} samples  {s.notifications:7d} notifications  "
-                     f"{s.drops} lost  {s.corrupt} corrupt  {result.reconnects[placement]} reconnects  "
-                     f"battery {battery}")
+    """End-of-session summary: how long was recorded and why it stopped, then one line per sensor
+    with the same accounting as `imu-logger info` (the recording decoded, gaps from the time base)."""
+    from imu_logger.recording.reader import read_recording
+    from imu_logger.samples.decode import decode_recording
+    from imu_logger.samples.inventory import inventory, sensor_line
+
+    why = "--duration reached" if result.stopped_by == "duration" else "stopped by Ctrl-C or a signal"
+    lines = [f"recorded {result.duration_s:.1f} s to {result.path} ({why}; connecting the sensors "
+             f"took {result.connect_s:.1f} s before that)"]
+    rec = read_recording(result.path)
+    table = inventory(rec, decode_recording(rec))
+    lines += [f"  {sensor_line(row)}" for row in table.itertuples()]
     return "\n".join(lines)
 
 
 def record_session(cfg: RecordConfig, out: Path, backend_name: str,
-                   status: Callable[[str], None] | None = None, specs: dict | None = None) -> str:
+                   status: Callable[[str], None] | None = None, specs: dict | None = None,
+                   say: Callable[[str], None] | None = None) -> str:
     """Record until the duration elapses or Ctrl-C; return the summary text.
 
-    ``specs`` (virtual backend only): the virtual sensors to serve, from :func:`virtual_specs`.
+    ``specs`` (virtual backend only): the virtual sensors to serve, from :func:`virtual_specs`;
+    ``say`` gets the connection progress lines, ``status`` the live status block.
     """
-    return summarise(asyncio.run(_run(cfg, out, backend_name, status, specs)))
+    return summarise(asyncio.run(_run(cfg, out, backend_name, status, specs, say)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
+from imu_logger.capture.adapter import bluetooth_available
 from imu_logger.sensors import model_for_advertisement
 from imu_logger.sensors.base import SensorModel
 from imu_logger.capture.session import Backend
@@ -49,7 +50,8 @@ async def read_battery(client: BleakClient, model: SensorModel, wait_s: float = 
 
 async def scan_nearby(backend: Backend, timeout_s: float) -> list[FoundSensor]:
     """Scan, keep the supported models, connect briefly to each to read its battery."""
-    seen = await BleakScanner.discover(timeout_s, return_adv=True, **backend.kwargs("scanner"))
+    with bluetooth_available():
+        seen = await BleakScanner.discover(timeout_s, return_adv=True, **backend.kwargs("scanner"))
     found = []
     for device, adv in seen.values():
         model = model_for_advertisement(adv.local_name or device.name)

@@ -21,6 +21,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 
+from imu_logger.capture.adapter import bluetooth_available
 from imu_logger.errors import UserError
 from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
@@ -103,15 +104,16 @@ class SensorLink:
     async def find(self, timeout_s: float) -> BLEDevice:
         """Scan for this sensor (by address, or by model when no address was given)."""
         kwargs = self.backend.kwargs("scanner")
-        if self.address:
-            device = await BleakScanner.find_device_by_address(self.address, timeout_s, **kwargs)
-        else:
-            key = self.target.model
+        key = self.target.model
 
-            def wanted(_dev: BLEDevice, adv) -> bool:
-                model = model_for_advertisement(adv.local_name)
-                return model is not None and model.key == key
-            device = await BleakScanner.find_device_by_filter(wanted, timeout_s, **kwargs)
+        def wanted(_dev: BLEDevice, adv) -> bool:
+            model = model_for_advertisement(adv.local_name)
+            return model is not None and model.key == key
+        with bluetooth_available():
+            if self.address:
+                device = await BleakScanner.find_device_by_address(self.address, timeout_s, **kwargs)
+            else:
+                device = await BleakScanner.find_device_by_filter(wanted, timeout_s, **kwargs)
         if device is None:
             what = self.address or f"a {self.target.model} sensor"
             raise UserError(f"{self.target.placement}: {what} not found within {timeout_s:g} s")
@@ -267,21 +269,33 @@ def _rows(stream: DecodedStream, keep: np.ndarray) -> DecodedStream:
 
 @dataclass
 class SessionResult:
-    """What the session did, for the end-of-session summary."""
+    """What the session did, for the end-of-session summary.
+
+    ``duration_s`` is the time recorded once every sensor was connected; ``connect_s`` the time
+    connecting took before that; ``stopped_by`` why it ended ("duration", "signal").
+    """
 
     path: Path
     duration_s: float
+    connect_s: float = 0.0
+    stopped_by: str = "duration"
     stats: dict[str, LiveStats] = field(default_factory=dict)
     reconnects: dict[str, int] = field(default_factory=dict)
 
 
 class Session:
-    """Record a set of sensors into one file until a duration elapses or the user stops it."""
+    """Record a set of sensors into one file until a duration elapses or the user stops it.
+
+    The file is created once every sensor is connected, so a sensor that is not found (or a
+    computer without Bluetooth) leaves no file behind. ``say`` receives one line per connection
+    step; ``status`` the per-sensor status block once a second.
+    """
 
     def __init__(self, targets: list[SensorTarget], out: Path, backend: Backend, *,
                  subject_id: str = "", duration_s: float | None = None,
                  scan_timeout_s: float = 10.0, max_backoff_s: float = 30.0,
-                 status: Callable[[str], None] | None = None) -> None:
+                 status: Callable[[str], None] | None = None,
+                 say: Callable[[str], None] | None = None) -> None:
         placements = [t.placement for t in targets]
         if len(set(placements)) != len(placements):
             raise UserError(f"a placement is named twice: {', '.join(placements)}")
@@ -292,22 +306,39 @@ class Session:
         self.scan_timeout_s = scan_timeout_s
         self.max_backoff_s = max_backoff_s
         self.status = status
+        self.say = say or (lambda _line: None)
         self._events: list[tuple] = []
         self.links = [SensorLink(t, backend, self._emit) for t in targets]
         self._stop = asyncio.Event()
+        self._stopped_by = "duration"
+        self._recording_since_ns = 0
 
     def _emit(self, kind: str, placement: str = "", **fields) -> None:
         self._events.append((kind, time.monotonic_ns(), time.time_ns(), placement, fields))
 
-    def request_stop(self) -> None:
+    def request_stop(self, by: str = "signal") -> None:
         """Ask the session to stop cleanly (Ctrl-C, SIGTERM, end of duration)."""
+        if not self._stop.is_set():
+            self._stopped_by = by
         self._stop.set()
+
+    async def _connect_all(self, lock: asyncio.Lock) -> None:
+        """Connect the sensors one after another (BLE stacks dislike parallel connects)."""
+        for link in self.links:
+            if self._stop.is_set():
+                raise UserError("stopped while connecting the sensors: nothing was recorded")
+            t = link.target
+            self.say(f"{t.placement}: looking for {t.address or 'a ' + t.model + ' sensor'} "
+                     f"(up to {self.scan_timeout_s:g} s) ...")
+            began = time.monotonic()
+            async with lock:
+                await link.connect(self.scan_timeout_s)
+            self.say(f"{t.placement}: connected to {link.name or link.model.display_name} "
+                     f"{link.address} in {time.monotonic() - began:.1f} s")
 
     async def run(self) -> SessionResult:
         """Connect all sensors, stream until stopped, close the file, return the summary."""
         start_mono, start_wall = time.monotonic_ns(), time.time_ns()
-        writer = RecordingWriter(self.out, SessionInfo(start_wall, start_mono, self.subject_id,
-                                                       self.backend.name))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -315,18 +346,26 @@ class Session:
             except (NotImplementedError, RuntimeError):
                 pass  # not the main thread (tests): the caller stops the session
         lock = asyncio.Lock()
+        writer = None
         try:
-            for link in self.links:  # one after another: BLE stacks dislike parallel connects
-                async with lock:
-                    await link.connect(self.scan_timeout_s)
+            await self._connect_all(lock)
+            if self._stop.is_set():
+                raise UserError("stopped while connecting the sensors: nothing was recorded")
+            self._recording_since_ns = time.monotonic_ns()
+            connect_s = (self._recording_since_ns - start_mono) * 1e-9
+            writer = RecordingWriter(self.out, SessionInfo(start_wall, start_mono, self.subject_id,
+                                                           self.backend.name))
+            for link in self.links:
                 writer.add_sensor(link.info())
+            self.say(f"recording to {self.out} "
+                     + (f"for {self.duration_s:g} s" if self.duration_s else "until Ctrl-C"))
             tasks = [asyncio.create_task(self._keep_connected(link, lock)) for link in self.links]
             flusher = asyncio.create_task(self._flush_every_second(writer))
             try:
                 await asyncio.wait_for(self._stop.wait(), self.duration_s)
             except asyncio.TimeoutError:
                 pass
-            self._stop.set()
+            self.request_stop("duration")
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -343,9 +382,13 @@ class Session:
                     pass
             for link in self.links:
                 await link.stop()
-            duration = (time.monotonic_ns() - start_mono) * 1e-9
-            writer.close({"duration_s": f"{duration:.3f}", "stop_wall_ns": time.time_ns()})
-        return SessionResult(self.out, duration, {l.target.placement: l.stats for l in self.links},
+            stop_mono = time.monotonic_ns()
+            if writer is not None:
+                writer.close({"duration_s": f"{(stop_mono - start_mono) * 1e-9:.3f}",
+                              "connect_s": f"{connect_s:.3f}", "stopped_by": self._stopped_by,
+                              "stop_wall_ns": time.time_ns()})
+        return SessionResult(self.out, (stop_mono - self._recording_since_ns) * 1e-9, connect_s,
+                             self._stopped_by, {l.target.placement: l.stats for l in self.links},
                              {l.target.placement: max(l.stats.connections - 1, 0) for l in self.links})
 
     async def _keep_connected(self, link: SensorLink, lock: asyncio.Lock) -> None:
@@ -399,14 +442,21 @@ class Session:
                 self.status(self.status_lines())
 
     def status_lines(self) -> str:
-        """One line per sensor: rate, drops, last-packet age, battery."""
+        """A header (elapsed time, file size) and one line per sensor: rate, drops, last-packet
+        age, battery."""
         now = time.monotonic_ns()
-        lines = []
+        elapsed = int((now - self._recording_since_ns) * 1e-9) if self._recording_since_ns else 0
+        try:
+            size = self.out.stat().st_size
+        except OSError:
+            size = 0
+        lines = [f"recording {elapsed // 3600:d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}  "
+                 f"{self.out.name} {size / 1e6:.1f} MB"]
         for link in self.links:
-            s = link.stats
-            age = (now - s.last_rx_mono_ns) * 1e-9 if s.last_rx_mono_ns else float("nan")
-            battery = f"{s.battery_percent:3d}%" if s.battery_percent is not None else "  -"
-            state = "ok  " if s.connected else "LOST"
-            lines.append(f"{link.target.placement:<11} {state} {s.live_rate_hz:4d} Hz  "
-                         f"drops {s.drops:6d}  last {age:5.2f} s  battery {battery}")
+            st = link.stats
+            age = (now - st.last_rx_mono_ns) * 1e-9 if st.last_rx_mono_ns else float("nan")
+            battery = f"{st.battery_percent:3d}%" if st.battery_percent is not None else "  -"
+            state = "ok  " if st.connected else "LOST"
+            lines.append(f"{link.target.placement:<11} {state} {st.live_rate_hz:4d} Hz  "
+                         f"drops {st.drops:6d}  last {age:5.2f} s  battery {battery}")
         return "\n".join(lines)

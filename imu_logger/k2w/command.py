@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from imu_logger.errors import UserError
+from imu_logger.output_paths import refuse_overwrite
 
 SIDES = ("left", "right")
 
@@ -68,7 +69,8 @@ async def _run(backend: str, sensor_opts, sides, out: Path, trials: int, timeout
               help="Recording (.mcap) to write: raw shin data plus the test results as events.")
 @click.option("--subject", default="", help="Subject id stored in the recording.")
 @click.option("--yes", is_flag=True, help="Do not wait for Enter before each trial (prompts only).")
-def k2w(sensor_opts, backend, side, trials, timeout_s, out, subject, yes) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def k2w(sensor_opts, backend, side, trials, timeout_s, out, subject, yes, overwrite) -> None:
     """Guide the knee-to-wall test: tibial inclination per side, best of the trials.
 
     Each trial: stand with the shin upright and still, lunge the knee towards the wall with the
@@ -78,7 +80,8 @@ def k2w(sensor_opts, backend, side, trials, timeout_s, out, subject, yes) -> Non
     `imu-logger report ... --k2w REC` to show them in the day report.
     """
     sides = SIDES if side == "both" else (side,)
-    outcome = asyncio.run(_run(backend, sensor_opts, sides, Path(out), trials, timeout_s, subject, yes))
+    out_path = refuse_overwrite(out, overwrite)
+    outcome = asyncio.run(_run(backend, sensor_opts, sides, out_path, trials, timeout_s, subject, yes))
     click.echo("knee-to-wall result (tibial inclination, best of "
                f"{trials} trial{'s' if trials > 1 else ''}):")
     for s in sides:

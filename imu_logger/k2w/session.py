@@ -130,15 +130,21 @@ class K2wSession:
         return trial
 
     async def run(self) -> K2wOutcome:
-        """Connect, run ``trials`` trials per side, write results; returns the outcome."""
-        writer = RecordingWriter(self.out, SessionInfo(time.time_ns(), time.monotonic_ns(),
-                                                       self.subject_id, self.backend.name,
-                                                       extra={"test": "knee_to_wall"}))
+        """Connect, run ``trials`` trials per side, write results; returns the outcome.
+
+        The file is created once the sensors are connected: a sensor not found leaves no file.
+        """
+        start_wall, start_mono = time.time_ns(), time.monotonic_ns()
         outcome = K2wOutcome()
-        pump = None
+        writer = pump = None
         try:
             for link in self.links.values():
+                self.say(f"{link.target.placement}: connecting ...")
                 await link.connect(10.0)
+            writer = RecordingWriter(self.out, SessionInfo(start_wall, start_mono, self.subject_id,
+                                                           self.backend.name,
+                                                           extra={"test": "knee_to_wall"}))
+            for link in self.links.values():
                 writer.add_sensor(link.info())
             pump = asyncio.create_task(self._pump_forever(writer))
             for side in self.links:
@@ -154,9 +160,11 @@ class K2wSession:
                 await asyncio.gather(pump, return_exceptions=True)
             for link in self.links.values():
                 await link.stop()
-            self._pump(writer)
-            end = {f"k2w_best_{side}_deg": f"{v:.2f}" for side, v in outcome.best.items()}
-            if outcome.difference_deg is not None:
-                end["k2w_difference_deg"] = f"{outcome.difference_deg:.2f}"
-            writer.close(end)
+            if writer is not None:
+                self._pump(writer)
+                end = {"duration_s": f"{(time.monotonic_ns() - start_mono) * 1e-9:.3f}"}
+                end |= {f"k2w_best_{side}_deg": f"{v:.2f}" for side, v in outcome.best.items()}
+                if outcome.difference_deg is not None:
+                    end["k2w_difference_deg"] = f"{outcome.difference_deg:.2f}"
+                writer.close(end)
         return outcome

@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 from mcap.writer import CompressionType, Writer
 
 from imu_logger import __version__
+from imu_logger.output_paths import make_private_dirs
 from imu_logger.recording.batch import RawBatch, pack_batch
 
 PROFILE = "imu-logger"
@@ -75,8 +76,10 @@ class RecordingWriter:
 
     def __init__(self, path: str | Path, session: SessionInfo, *, fsync: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = open(self.path, "wb")
+        make_private_dirs(self.path.parent)
+        # health data: a new file is owner-only whatever the umask; an existing one keeps its mode
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file: BinaryIO = os.fdopen(fd, "wb")
         self._fsync = fsync
         # chunk_size=1: each message closes its chunk, so every batch is durable after flush()
         self._mcap = Writer(self._file, chunk_size=1, compression=CompressionType.ZSTD)

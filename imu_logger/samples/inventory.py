@@ -37,23 +37,29 @@ def inventory(rec: Recording, samples: dict[str, SensorSamples]) -> pd.DataFrame
 
 def describe(rec: Recording, table: pd.DataFrame) -> str:
     """Human-readable text of a recording's inventory, gaps and state."""
-    duration = rec.end.get("duration_s") if rec.end else None
+    # the end metadata is written only by a clean close, whatever it holds
+    duration = rec.end.get("duration_s") if rec.end is not None else None
     lines = [f"recording {rec.path}",
              f"  subject {rec.session.get('subject_id') or '-'}, backend "
              f"{rec.session.get('backend') or '-'}, software {rec.session.get('software_version')}",
-             f"  session length {float(duration):.1f} s" if duration else
-             "  session did not close cleanly (crash or kill): read up to the last complete second"]
+             "  session did not close cleanly (crash or kill): read up to the last complete second"
+             if rec.end is None else f"  session length {float(duration):.1f} s" if duration else
+             "  session closed cleanly"]
     if table.empty:
         lines.append("  no sensors")
-    for r in table.itertuples():
-        battery = f"{r.battery_percent}%" if r.battery_percent is not None else "n/a"
-        drift = "n/a" if np.isnan(r.clock_drift_ppm) else f"{r.clock_drift_ppm:+.0f} ppm"
-        lines.append(
-            f"  {r.placement:<11} {r.model:<12} {r.address:<18} {r.rate_hz:g} Hz  "
-            f"{r.duration_s:8.1f} s  {r.samples:9d} samples  {r.missing_samples} missing in "
-            f"{r.gaps} gaps  {r.reconnects} reconnects  {r.corrupt_notifications} corrupt  "
-            f"clock {drift}  battery {battery}")
+    lines += [f"  {sensor_line(r)}" for r in table.itertuples()]
     warnings = rec.events_of("warning")
     for e in warnings:
         lines.append(f"  warning {e['placement']}: {e.get('message', '')}")
     return "\n".join(lines)
+
+
+def sensor_line(r) -> str:
+    """One inventory row (a DataFrame itertuples row) as text: `info` and the recorder's end
+    summary say the same thing in the same words."""
+    battery = f"{r.battery_percent}%" if r.battery_percent is not None else "n/a"
+    drift = "n/a" if np.isnan(r.clock_drift_ppm) else f"{r.clock_drift_ppm:+.0f} ppm"
+    return (f"{r.placement:<11} {r.model:<12} {r.address:<18} {r.rate_hz:g} Hz  "
+            f"{r.duration_s:8.1f} s  {r.samples:9d} samples  {r.missing_samples} missing in "
+            f"{r.gaps} gaps  {r.reconnects} reconnects  {r.corrupt_notifications} corrupt  "
+            f"clock {drift}  battery {battery}")
