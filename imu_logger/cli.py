@@ -157,49 +157,6 @@ def info(recording: str) -> None:
     click.echo(describe(rec, inventory(rec, decode_recording(rec))))
 
 
-@cli.command()
-@click.argument("source", type=click.Path(exists=True))
-@click.option("--raw", is_flag=True,
-              help="Decoded samples per sensor in the generic import CSV format (re-importable).")
-@click.option("--what", "what", multiple=True, type=click.Choice(
-    ["strides", "bouts", "summary", "angles", "samples", "events"]),
-              help="Tables to export (repeatable; default: strides, bouts, summary, events).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
-def export(source: str, raw: bool, what: tuple[str, ...], fmt: str, out: str) -> None:
-    """Export a recording or an analysis results directory: tables with units and wall-clock times.
-
-    SOURCE is a recording (.mcap; analysed first when analysis tables are asked for) or the
-    results directory of `imu-logger analyze`.
-    """
-    from imu_logger.formats.export import DEFAULT_TABLES, export_tables
-    from imu_logger.report.results import load, load_recording_only
-
-    paths: list[Path] = []
-    if raw:
-        from imu_logger.formats.csv_import import export_raw_csv
-        from imu_logger.recording.reader import read_recording
-        from imu_logger.samples.decode import decode_recording
-
-        if fmt != "csv":
-            raise UserError("--raw writes the generic CSV format: use --format csv "
-                            "(or --what samples --format parquet)")
-        if Path(source).is_dir():
-            raise UserError(f"{source}: --raw needs a recording (.mcap), not a results directory")
-        paths += export_raw_csv(decode_recording(read_recording(source)), Path(out))
-    if what or not raw:
-        chosen = tuple(dict.fromkeys(what or DEFAULT_TABLES))
-        needs_analysis = any(w not in ("samples", "events") for w in chosen)
-        res = (load(source) if needs_analysis or Path(source).is_dir()
-               else load_recording_only(Path(source)))
-        if res.start_wall_ns is None:
-            click.echo("note: wall-clock start unknown (no recording behind the results): "
-                       "*_wall_iso columns are empty", err=True)
-        paths += export_tables(res, chosen, fmt, Path(out))
-    for path in paths:
-        click.echo(f"wrote {path}")
-
-
 @cli.group("import")
 def import_group() -> None:
     """Build a recording from files made elsewhere."""
@@ -274,9 +231,10 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
 
 def _register_commands() -> None:
     """Commands kept in imu_logger/commands/, one module each."""
-    from imu_logger.commands import analyze, demo, report
+    from imu_logger.commands import analyze, demo, export, report
     from imu_logger.k2w import command as k2w
     cli.add_command(analyze.analyze)
+    cli.add_command(export.export)
     cli.add_command(demo.demo)
     cli.add_command(report.report)
     cli.add_command(k2w.k2w)

@@ -9,12 +9,10 @@ data and its strides are flagged (analysis.pipeline).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from imu_logger.errors import UserError
 
@@ -52,32 +50,17 @@ def _default_filter() -> str:
               help="Orientation filter for the ankle angles.")
 @click.option("--neutral", default=None, metavar="START,END",
               help="Quiet-standing interval (s from the recording start) to use as 0°; default: found automatically.")
-def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
+def analyze(recording: str, out_dir: str, method: str, neutral: str | None, overwrite: bool) -> None:
     """Find walking bouts, strides, gait events and ankle metrics in RECORDING."""
-    from analysis.pipeline import analyze as run_analysis
-    from imu_logger.recording.reader import read_recording
-    from imu_logger.samples.decode import GAP_COLUMNS, decode_recording
+    from analysis import GaitPipeline
+    from imu_logger.api import analyze_recording, load_recording
+    from imu_logger.output_paths import refuse_overwrite
 
-    interval = _parse_neutral(neutral)
-    rec = read_recording(recording)
-    decoded = decode_recording(rec)
-    truncated = rec.truncated
-    del rec  # the raw frames are decoded: free them before the analysis
-    samples = {p: s.data for p, s in decoded.items() if len(s.data)}
-    if not samples:
-        raise UserError(f"{recording}: the recording holds no sensor samples")
-    gap_frames = [s.gaps for s in decoded.values() if len(s.gaps)]
-    gaps = pd.concat(gap_frames, ignore_index=True) if gap_frames else pd.DataFrame(columns=list(GAP_COLUMNS))
-    span = max(df["time_s"].iloc[-1] for df in samples.values())
-    warnings = []
-    if truncated:
-        warnings.append(f"the recording was cut short (no proper end): analysed its first {span:.0f} s, "
-                        "up to the last complete record")
-    for p in decoded:
-        if p not in samples:
-            warnings.append(f"{p}: no samples in the recording")
-
-    if span >= PROGRESS_MIN_S:
+    out = refuse_overwrite(out_dir, overwrite)
+    pipeline = GaitPipeline(filter=method, neutral_interval_s=_parse_neutral(neutral))
+    data = load_recording(recording)
+    if data.duration_s >= PROGRESS_MIN_S:
         with click.progressbar(length=100, label="analysing", file=sys.stderr) as bar:
             state = {"done": 0}
 
@@ -88,41 +71,31 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None) -> N
                     bar.update(step)
                     state["done"] += step
 
-            result = run_analysis(samples, gaps, progress, neutral_interval_s=interval, method=method)
+            res = analyze_recording(data, pipeline, progress)
     else:
-        result = run_analysis(samples, gaps, neutral_interval_s=interval, method=method)
-    warnings.extend(result.warnings)
+        res = analyze_recording(data, pipeline)
+    del data  # the samples are analysed: free them before writing
+    res.save(out)
 
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        result.strides.to_csv(out / "strides.csv", index=False)
-        result.bouts.to_csv(out / "bouts.csv", index=False)
-        result.summary.to_csv(out / "summary.csv", index=False)
-        result.angles.to_parquet(out / "angles.parquet", index=False)
-        info = {"recording": str(Path(recording).resolve()), "truncated": bool(truncated), "duration_s": float(span),
-                "filter": method, "neutral_s": list(interval) if interval else None, "warnings": warnings,
-                "calibration_messages": result.calibration_messages,
-                "gaps": json.loads(gaps.to_json(orient="records"))}
-        (out / "analysis.json").write_text(json.dumps(info, indent=1))
-    except OSError as exc:
-        raise UserError(f"--out {out_dir}: cannot write the results ({exc.strerror})") from None
-
-    for w in warnings:
+    for w in res.gait.warnings:
         click.echo(f"warning: {w}", err=True)
-    s, b = result.strides, result.bouts
+    click.echo(headline(res, out))
+
+
+def headline(res, out: Path) -> str:
+    """What the terminal shows after an analysis: walking found, strides and medians per side."""
+    s, b = res.strides, res.bouts
+    span = res.gait.duration_s
     walking = b[b["activity"] == "walking"] if len(b) else b
     if len(walking) == 0:
-        click.echo(f"no walking found in {span / 60:.1f} min: empty strides and summary tables written to {out}")
-        return
-    n_left = int((s["side"] == "left").sum())
-    n_right = int((s["side"] == "right").sum())
-    click.echo(f"{span / 3600:.2f} h analysed: {len(walking)} walking bouts, "
-               f"{n_left} left and {n_right} right strides")
+        return f"no walking found in {span / 60:.1f} min: empty strides and summary tables written to {out}"
+    lines = [f"{span / 3600:.2f} h analysed: {len(walking)} walking bouts, "
+             f"{int((s['side'] == 'left').sum())} left and {int((s['side'] == 'right').sum())} right strides"]
     for side in ("left", "right"):
         ss = s[(s["side"] == side) & s["bout_id"].isin(walking["bout_id"])]
         if len(ss):
-            click.echo(f"  {side:5s}: stride {ss['stride_time_s'].median():.2f} s, "
-                       f"{ss['stride_length_m'].median():.2f} m, {ss['speed_mps'].median():.2f} m/s, "
-                       f"peak dorsiflexion {ss['peak_dorsiflexion_deg'].median():.1f}°")
-    click.echo(f"results in {out}")
+            lines.append(f"  {side:5s}: stride {ss['stride_time_s'].median():.2f} s, "
+                         f"{ss['stride_length_m'].median():.2f} m, {ss['speed_mps'].median():.2f} m/s, "
+                         f"peak dorsiflexion {ss['peak_dorsiflexion_deg'].median():.1f}°")
+    lines.append(f"results in {out}")
+    return "\n".join(lines)

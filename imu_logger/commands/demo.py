@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -17,11 +18,6 @@ import click
 
 STIFF_SIDE = "left"
 SEED = 7
-
-
-def _run(command: click.Command, args: list[str]) -> None:
-    """Run another imu-logger command exactly as the user would."""
-    command.main([str(a) for a in args], prog_name=f"imu-logger {command.name}", standalone_mode=False)
 
 
 @click.command()
@@ -34,13 +30,14 @@ def _run(command: click.Command, args: list[str]) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default="recordings/demo", show_default=True)
 def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None:
     """Run capture, simulation, analysis and the report on virtual sensors; print the report's path."""
-    from imu_logger.commands import analyze, report
-    from imu_logger.k2w import command as k2w
+    from imu_logger.api import analyze_recording, load_recording
+    from imu_logger.commands.analyze import headline
+    from imu_logger.k2w.command import SIDES, run_test
+    from imu_logger.report.html import build_report
     from imu_logger.capture.config import RecordConfig
-    from imu_logger.samples.inventory import describe, inventory
+    from imu_logger.samples.inventory import describe
     from imu_logger.recording.reader import read_recording
     from imu_logger.capture.job import record_session, virtual_specs
-    from imu_logger.samples.decode import decode_recording
     from imu_logger.recording.simulated import write_simulated_recording
     from gait_sim import Scenario, SimConfig, simulate, write_truth
 
@@ -53,7 +50,9 @@ def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None
     specs = virtual_specs(cfg, "walk", stiff_side=STIFF_SIDE, seed=SEED)
     click.echo(record_session(cfg, live, "virtual", specs=specs))
     rec = read_recording(live)
-    click.echo(describe(rec, inventory(rec, decode_recording(rec))))
+    live_data = load_recording(rec)
+    click.echo(describe(rec, live_data.inventory))
+    del rec  # decoded: the raw frames are not needed again
 
     click.echo(f"2/4 simulating a {day_minutes:g}-minute day of the same walker, faster than real time ...")
     sim_cfg = SimConfig(minutes=day_minutes, seed=SEED, mounting="random",
@@ -65,16 +64,17 @@ def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None
     write_truth(sim, out_dir / "day_truth")
 
     click.echo("3/4 analysing both recordings ...")
-    _run(analyze.analyze, [live, "--out", out_dir / "live_results"])
-    _run(analyze.analyze, [day, "--out", out_dir / "day_results"])
-    report_args = [out_dir / "day_results"]
+    for data, results_dir in ((live_data, out_dir / "live_results"), (load_recording(day), out_dir / "day_results")):
+        day_res = analyze_recording(data)  # the last one analysed, the day, is the report's
+        day_res.save(results_dir)
+        click.echo(headline(day_res, results_dir))
     if k2w_trials:
         click.echo(f"    knee-to-wall test on the virtual shin sensors, {k2w_trials} trial(s) per side ...")
-        _run(k2w.k2w, ["--backend", "virtual", "--yes", "--trials", k2w_trials,
-                       "--out", out_dir / "k2w.mcap", "--subject", "demo"])
-        report_args += ["--k2w", out_dir / "k2w.mcap"]
+        k2w_path = out_dir / "k2w.mcap"
+        asyncio.run(run_test("virtual", (), SIDES, k2w_path, k2w_trials, 40.0, "demo", True))
+        day_res.add_k2w(read_recording(k2w_path).events)
 
     click.echo("4/4 writing the report ...")
     html = out_dir / "report.html"
-    _run(report.report, [*report_args, "--out", html])
+    html.write_text(build_report([day_res]), encoding="utf-8")
     click.echo(f"report: {html.resolve()}")

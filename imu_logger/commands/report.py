@@ -18,19 +18,16 @@ def report(sources: tuple[str, ...], out: str, k2w_recordings: tuple[str, ...]) 
     """Write the day report of SOURCES (results directories of `analyze` or recordings).
 
     With several SOURCES (oldest first) the last one is the day shown and each session is compared
-    with the one before it. The file needs no network: open it in any browser or attach it to an
-    email.
+    with the one before it. A recording is analysed in memory with the default settings. The file
+    needs no network: open it in any browser or attach it to an email.
     """
+    from imu_logger.api import load_results
     from imu_logger.recording.reader import read_recording
     from imu_logger.report.html import build_report
-    from imu_logger.report.results import add_k2w, load
 
-    sessions = [load(s) for s in sources]
+    sessions = [load_results(s) for s in sources]
     for path in k2w_recordings:
-        rec = read_recording(path)
-        before = len(sessions[-1].k2w)
-        add_k2w(sessions[-1], rec.events)
-        if len(sessions[-1].k2w) == before:
+        if not sessions[-1].add_k2w(read_recording(path).events):
             raise UserError(f"{path}: no knee-to-wall results in this recording")
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from imu_logger.errors import UserError
 from imu_logger.recording import generic
 from imu_logger.recording.batch import RawBatch
 from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
-from imu_logger.samples.decode import SensorSamples
 
 CSV_ACC = ("acc_x", "acc_y", "acc_z")
 CSV_GYR = ("gyr_x", "gyr_y", "gyr_z")
@@ -93,17 +92,17 @@ def import_csv(files: dict[str, Path], out: Path, *, acc_unit: str = "m/s2",
     return counts
 
 
-def export_raw_csv(samples: dict[str, SensorSamples], out_dir: Path) -> list[Path]:
-    """Write one generic CSV per sensor (decoded samples, SI units); returns the paths."""
+def export_raw_csv(samples: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """Write one generic CSV per sensor (placement -> decoded samples, SI units); returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for placement, s in samples.items():
-        df = pd.DataFrame({TIME: s.data[TIME]})
+    for placement, data in samples.items():
+        df = pd.DataFrame({TIME: data[TIME]})
         for src, dst in zip((*ACC, *GYR), (*CSV_ACC, *CSV_GYR)):
-            df[dst] = s.data[src]
-        if set(MAG) <= set(s.data.columns):
+            df[dst] = data[src]
+        if set(MAG) <= set(data.columns):
             for src, dst in zip(MAG, CSV_MAG):
-                df[dst] = s.data[src]
+                df[dst] = data[src]
         path = out_dir / f"{placement}.csv"
         df.to_csv(path, index=False, float_format="%.6g")
         paths.append(path)

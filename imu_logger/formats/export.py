@@ -21,7 +21,7 @@ from analysis.columns import ACC, GYR, MAG, TIME
 from analysis.report_data import summary_table
 from analysis.summary import representative_strides
 from imu_logger.errors import UserError
-from imu_logger.report.results import Results
+from imu_logger.results import Results
 
 TABLES = ("strides", "bouts", "summary", "angles", "samples", "events")
 DEFAULT_TABLES = ("strides", "bouts", "summary", "events")
@@ -70,16 +70,12 @@ def with_wall_times(df: pd.DataFrame, start_wall_ns: int | None) -> pd.DataFrame
     return out
 
 
-def _samples_tables(res: Results) -> dict[str, pd.DataFrame]:
-    from imu_logger.recording.reader import read_recording
-    from imu_logger.samples.decode import decode_recording
-
-    if res.recording is None:
-        raise UserError(f"{res.source}: samples need the recording; export from the .mcap file")
+def _samples_tables(samples: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """One table per sensor: time, acceleration, angular rate and, when sent, the magnetic field."""
     tables = {}
-    for placement, s in decode_recording(read_recording(res.recording)).items():
-        cols = [TIME, *ACC, *GYR] + (list(MAG) if set(MAG) <= set(s.data.columns) else [])
-        tables[f"samples_{placement}"] = s.data[cols]
+    for placement, df in samples.items():
+        cols = [TIME, *ACC, *GYR] + (list(MAG) if set(MAG) <= set(df.columns) else [])
+        tables[f"samples_{placement}"] = df[cols]
     return tables
 
 
@@ -102,8 +98,9 @@ def _session_table(res: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
-def tables_for(res: Results, what: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """The tables to write, by file stem."""
+def tables_for(res: Results, what: tuple[str, ...],
+               samples: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables to write, by file stem; ``samples`` (placement -> decoded samples) for "samples"."""
     out: dict[str, pd.DataFrame] = {"session": _session_table(res)}
     for name in what:
         if name == "strides":
@@ -117,7 +114,9 @@ def tables_for(res: Results, what: tuple[str, ...]) -> dict[str, pd.DataFrame]:
                 raise UserError(f"{res.source}: no angles (angles.parquet) to export")
             out["angles"] = res.angles
         elif name == "samples":
-            out.update(_samples_tables(res))
+            if samples is None:
+                raise UserError(f"{res.source}: samples need the recording; export from the .mcap file")
+            out.update(_samples_tables(samples))
         elif name == "events":
             out["events"] = _events_table(res)
         else:
@@ -125,13 +124,15 @@ def tables_for(res: Results, what: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def export_tables(res: Results, what: tuple[str, ...], fmt: str, out_dir: Path) -> list[Path]:
-    """Write the chosen tables of ``res`` to ``out_dir`` as csv or parquet; returns the paths."""
+def export_tables(res: Results, what: tuple[str, ...], fmt: str, out_dir: Path,
+                  samples: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """Write the chosen tables of ``res`` (and ``samples``) to ``out_dir`` as csv or parquet; returns
+    the paths."""
     if fmt not in ("csv", "parquet"):
         raise UserError(f"--format {fmt}: choose csv or parquet")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for stem, df in tables_for(res, what).items():
+    for stem, df in tables_for(res, what, samples).items():
         if stem != "session":
             df = with_wall_times(df, res.start_wall_ns)
         path = out_dir / f"{stem}.{fmt}"

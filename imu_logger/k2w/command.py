@@ -31,8 +31,9 @@ def _targets(sensor_opts: tuple[str, ...], sides: tuple[str, ...]):
     return {s: targets[s] for s in sides}
 
 
-async def _run(backend: str, sensor_opts, sides, out: Path, trials: int, timeout_s: float,
-               subject: str, yes: bool):
+async def run_test(backend: str, sensor_opts, sides, out: Path, trials: int, timeout_s: float,
+                   subject: str, yes: bool):
+    """Run the guided test on ``backend`` ("virtual" or "platform") and write ``out``; returns the outcome."""
     from imu_logger.k2w.session import K2wSession
 
     async def wait_ready(text: str) -> None:
@@ -81,7 +82,7 @@ def k2w(sensor_opts, backend, side, trials, timeout_s, out, subject, yes, overwr
     """
     sides = SIDES if side == "both" else (side,)
     out_path = refuse_overwrite(out, overwrite)
-    outcome = asyncio.run(_run(backend, sensor_opts, sides, out_path, trials, timeout_s, subject, yes))
+    outcome = asyncio.run(run_test(backend, sensor_opts, sides, out_path, trials, timeout_s, subject, yes))
     click.echo("knee-to-wall result (tibial inclination, best of "
                f"{trials} trial{'s' if trials > 1 else ''}):")
     for s in sides:

@@ -19,7 +19,7 @@ from analysis import report_data as rd
 from analysis.summary import representative_strides
 from imu_logger import __version__
 from imu_logger.k2w.method import best_per_side
-from imu_logger.report.results import Results
+from imu_logger.results import Results
 from imu_logger.report.svg import ACTIVITY_COLOURS, BAND, SIDE_COLOURS, Chart, box_stats, boxplot
 
 SECTIONS = (("verdict", "Summary"), ("timeline", "The day"), ("cycle", "Ankle angles over the gait cycle"),
@@ -382,8 +382,8 @@ def _references() -> str:
 def build_report(sessions: list[Results]) -> str:
     """The report HTML of the last session, compared with the earlier ones."""
     # clinical figures use the same strides as summary.csv: walking bouts, nothing implausible
-    sessions = [dataclasses.replace(r, strides=representative_strides(r.strides, r.bouts))
-                for r in sessions]
+    sessions = [dataclasses.replace(
+        r, gait=dataclasses.replace(r.gait, strides=representative_strides(r.strides, r.bouts))) for r in sessions]
     res = sessions[-1]
     day = rd.day_metrics(res.strides)
     subject = res.session.get("subject_id") or "–"
