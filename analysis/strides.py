@@ -36,6 +36,7 @@ from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import rotate
 from analysis.parallel import in_parallel
+from analysis.windows import runs
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
 #: plausible ranges for one stride of walking (outside: flag ``implausible``)
@@ -140,7 +141,7 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
 
 def contains_standstill(still: np.ndarray, a: np.ndarray, b: np.ndarray, min_len: int) -> np.ndarray:
     """Boolean per interval [a[i], b[i]): it overlaps one still run by at least ``min_len`` samples."""
-    r = zupt.runs(still)
+    r = runs(still)
     r = r[r[:, 1] - r[:, 0] >= min_len]
     out = np.zeros(len(a), bool)
     if len(r) == 0 or len(a) == 0:
@@ -194,7 +195,7 @@ def standing_intervals(stills: list[tuple[np.ndarray, np.ndarray]], min_s: float
     both = np.ones(len(grid), bool)
     for t, still in stills:
         both &= still[np.clip(np.searchsorted(t, grid), 0, len(t) - 1)]
-    r = zupt.runs(both)
+    r = runs(both)
     r = r[r[:, 1] - r[:, 0] >= int(round(min_s / step_s))]
     return np.column_stack([grid[r[:, 0]], grid[r[:, 1] - 1]]) if len(r) else np.zeros((0, 2))
 

@@ -32,7 +32,9 @@ import numpy as np
 
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import _mul, rotate
+from analysis.stillness import still_samples
 from analysis.vectors import row_norms
+from analysis.windows import runs
 
 #: default detector parameters (tuned on ipol_feet, see the module docstring)
 GYR_THRESH_RADPS = 0.6
@@ -51,23 +53,14 @@ ANCHOR_WINDOW_S = 0.1
 TILT_RATE_MARGIN_RADPS = 0.05
 
 
-def _moving_max(x: np.ndarray, half: int) -> np.ndarray:
-    """Centred moving maximum over 2*half+1 samples (edges use the available samples)."""
-    if half <= 0:
-        return x.copy()
-    from scipy.ndimage import maximum_filter1d
-    return maximum_filter1d(x, size=2 * half + 1, mode="nearest")
-
-
 def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float, *,
                   gyr_thresh_radps: float = GYR_THRESH_RADPS,
                   acc_thresh_mps2: float = ACC_THRESH_MPS2,
                   window_s: float = WINDOW_S) -> np.ndarray:
-    """Boolean mask (n,) of still samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs`` Hz."""
-    half = int(round(window_s * fs / 2))
-    gn = _moving_max(row_norms(gyr), half)
-    an = _moving_max(np.abs(row_norms(acc) - GRAVITY_MPS2), half)
-    return (gn < gyr_thresh_radps) & (an < acc_thresh_mps2)
+    """Boolean mask (n,) of zero-velocity samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs``
+    Hz: analysis.stillness.still_samples with the thresholds tuned for a foot in stance."""
+    return still_samples(acc, gyr, fs, gyr_max_radps=gyr_thresh_radps, acc_dev_max_mps2=acc_thresh_mps2,
+                         window_s=window_s)
 
 
 def stance_minima(still: np.ndarray, energy: np.ndarray, gyr: np.ndarray, contact_idx: np.ndarray,
@@ -113,12 +106,6 @@ def clear_swings(still: np.ndarray, toe_off_idx: np.ndarray, contact_idx: np.nda
     in_swing = np.cumsum(edges[:-1]) > 0
     cleared = int(np.count_nonzero(still & in_swing))
     return still & ~in_swing, cleared
-
-
-def runs(mask: np.ndarray) -> np.ndarray:
-    """(k, 2) array of [start, stop) index pairs of the True runs of a boolean mask."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.column_stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)])
 
 
 @numba.njit(cache=True)

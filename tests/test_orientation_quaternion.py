@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.transform import Rotation, Slerp
 
-from analysis.calibration import _moving
+from analysis.windows import moving
 from analysis.conventions import ankle_angles, foot_ground_angles, shin_inclination
 from analysis.orientation import quaternion as quat
 
@@ -71,7 +71,7 @@ def test_moving_std_and_mean_equal_pandas_rolling_within_segments() -> None:
             for a, b in segments:
                 frame = pd.DataFrame(values[a:b]).rolling(window, center=True, min_periods=max(2, window // 2))
                 expected[a:b] = (frame.std() if how == "std" else frame.mean()).to_numpy()
-            got = _moving(values, window, segments, how)
+            got = moving(values, window, segments, how)
             assert np.array_equal(np.isnan(got), np.isnan(expected))
             assert np.nanmax(np.abs(got - expected)) < 1e-9
 

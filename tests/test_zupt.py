@@ -6,6 +6,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from analysis import events, zupt
+from analysis.windows import runs
 from analysis.conventions import GRAVITY_MPS2
 
 
@@ -40,7 +41,7 @@ def _synthetic_walk(n_strides: int, length_m: float, fs: float = 100.0, heading_
 def test_detector_finds_rests_not_motion():
     t, acc, gyr = _synthetic_walk(5, 1.4)
     still = zupt.zero_velocity(acc, gyr, 100.0)
-    assert len(zupt.runs(still)) == 6
+    assert len(runs(still)) == 6
     assert not still[65:105].any()
 
 
