@@ -295,6 +295,10 @@ class VirtualSensor:
             for uuid, data in step(now):
                 await self._send(connection, uuid, data, streamed=True)
             if self._injector.disconnect_due(now - start):
+                # the device ends the session itself: it first says so where its protocol can (Polar's
+                # "measurement stopped" 01 <types>, as when put on its charger), then drops the link
+                for uuid, data in self.emulator.device_stop():
+                    await self._send(connection, uuid, data, streamed=False)
                 await connection.disconnect(REASON_REMOTE_USER_TERMINATED)
                 return
             next_wake = max(next_wake + self._tick_s, now)

@@ -59,9 +59,9 @@ def encode_placement(sim: Simulation, placement: str, model: SensorModel, rng: n
     check_rate(model, fs)
     acc, gyr, mag, sensor_t, kept = _full_signal(sim, placement)
     device = model.new_device(fs)
-    for write in model.start_commands(fs):
-        device.on_write(write.uuid, write.data)
     notes: list[tuple[str, bytes]] = []
+    for write in model.start_commands(fs):  # the host hears the answers it subscribed to (Polar's factors)
+        notes += [r for r in device.on_write(write.uuid, write.data) if r[0] in model.notify_uuids]
     block = max(int(BLOCK_S * fs), 1)
     for i in range(0, acc.shape[0], block):
         s = slice(i, i + block)

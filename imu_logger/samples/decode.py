@@ -34,6 +34,7 @@ class SensorSamples:
     gaps: pd.DataFrame  # GAP_COLUMNS
     clocks: dict[int, ClockFit] = field(default_factory=dict)
     corrupt: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # decoder notes: stop events, implausible scale
 
     @property
     def missing_samples(self) -> int:
@@ -41,14 +42,14 @@ class SensorSamples:
 
 
 def _decode_connection(model_key: str, uuids: list[str], payloads: Sequence[bytes],
-                       char_index: np.ndarray, host_s: np.ndarray) -> DecodedStream:
+                       char_index: np.ndarray, host_s: np.ndarray, rate_hz: float) -> DecodedStream:
     if model_key == generic.MODEL_KEY:
         rows, index, bad = generic.unpack_rows(payloads)
         return DecodedStream(acc_mps2=rows[:, 1:4], gyr_radps=rows[:, 4:7], mag_ut=rows[:, 7:10],
                              host_time_s=host_s[index] if index.size else np.zeros(0),
                              notification_index=index, sensor_time_s=rows[:, 0], corrupt=bad)
     model = get_model(model_key)
-    return model.decode([uuids[i] for i in char_index], payloads, host_s)
+    return model.decode([uuids[i] for i in char_index], payloads, host_s, rate_hz=rate_hz)
 
 
 def _time_connection(stream: DecodedStream, rate_hz: float, imported: bool
@@ -57,7 +58,9 @@ def _time_connection(stream: DecodedStream, rate_hz: float, imported: bool
     if imported:
         return stream.sensor_time_s, gaps_from_sensor_time(stream.sensor_time_s, rate_hz), None
     if stream.sensor_time_s is not None:
-        sensor_s = stream.sensor_time_s
+        # integer ns, where the model has them, stay exact until here: seconds from the first sample
+        sensor_s = (stream.sensor_time_s if stream.sensor_time_ns is None
+                    else (stream.sensor_time_ns - stream.sensor_time_ns[0]) * 1e-9)
         gaps = (gaps_from_counter(stream.counter) if stream.counter is not None
                 else gaps_from_sensor_time(sensor_s, rate_hz))
     elif stream.counter is not None:
@@ -83,15 +86,16 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
     log = rec.raw[placement]
     start_s = rec.start_mono_ns * 1e-9
     imported = info.model == generic.MODEL_KEY
-    frames, gap_rows, clocks, corrupt = [], [], {}, []
+    frames, gap_rows, clocks, corrupt, notes = [], [], {}, [], []
     prev_end_s: float | None = None  # last sample time of the previous connection
     for connection in np.unique(log.connection):
         idx = np.flatnonzero(log.connection == connection)
         offset = int(idx[0])
         payloads, char_index = log.payloads.select(idx), log.char_index[idx]
         host_s = log.host_mono_ns[idx] * 1e-9 - start_s
-        stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s)
+        stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s, info.rate_hz)
         corrupt += [(offset + i, reason) for i, reason in stream.corrupt]
+        notes += [(offset + i, text) for i, text in stream.notes]
         if len(stream) == 0:
             continue
         t, gaps, fit = _time_connection(stream, info.rate_hz, imported)
@@ -117,7 +121,7 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
     data = (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True) if frames
             else pd.DataFrame(columns=[TIME, *ACC, *GYR, "connection"], dtype=float))
     gaps_df = pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
-    return SensorSamples(placement, info.model, info.rate_hz, data, gaps_df, clocks, corrupt)
+    return SensorSamples(placement, info.model, info.rate_hz, data, gaps_df, clocks, corrupt, notes)
 
 
 def decode_recording(rec: Recording) -> dict[str, SensorSamples]:

@@ -25,10 +25,11 @@ def get_model(key: str) -> SensorModel:
 
 
 def model_for_advertisement(local_name: str | None) -> SensorModel | None:
-    """The model whose advertised name prefix matches ``local_name``, or None."""
+    """The model whose advertised name prefix (or an older firmware's, in any case) matches ``local_name``."""
     if not local_name:
         return None
     for model in MODELS.values():
-        if local_name.startswith(model.name_prefix):
+        if local_name.startswith(model.name_prefix) or any(
+                local_name.casefold().startswith(p.casefold()) for p in model.legacy_name_prefixes):
             return model
     return None

@@ -9,7 +9,7 @@ A model has two sides that speak the same bytes:
   notification bytes, quantisation and range included.
 
 Units everywhere: acceleration in m/s² (specific force, gravity included), angular rate in rad/s,
-magnetic field in µT, times in seconds. Axes are the sensor's own axes as printed on its case.
+magnetic field in µT, times in seconds (a sensor clock with nanosecond ticks also as integer ns). Axes are the sensor's own axes as printed on its case.
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ class DecodedStream:
     a model with per-packet sequence numbers expands them to samples). ``corrupt`` lists the
     notifications that were rejected, as (index, reason), so they can be reported, never hidden.
     ``notes`` lists conditions in valid notifications that a report should show, as (index, text):
-    a sensor FIFO overflow the device flagged, samples that could not be paired.
+    a sensor FIFO overflow the device flagged, samples that could not be paired, a stop the device
+    announced, an implausible gravity norm at rest (a wrong scale). ``sensor_time_ns`` is the sensor
+    clock as int64 nanoseconds for models whose clock ticks in ns (Polar): float64 seconds resolve
+    only ~120 ns at the Polar epoch, so the time base starts from the integers.
     """
 
     acc_mps2: np.ndarray  # (n, 3) float64
@@ -73,6 +76,7 @@ class DecodedStream:
     counter: np.ndarray | None = None  # (n,) int64
     corrupt: list[tuple[int, str]] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
+    sensor_time_ns: np.ndarray | None = None  # (n,) int64
 
     def __len__(self) -> int:
         return int(self.acc_mps2.shape[0])
@@ -103,6 +107,11 @@ class DeviceEmulator(abc.ABC):
         model's range saturate exactly as the device does; quantisation is the device's.
         """
 
+    def device_stop(self) -> list[tuple[str, bytes]]:
+        """The device ends its measurements on its own, before it drops the link: the notifications
+        it sends to say so. Most models have no such message (default: none, state unchanged)."""
+        return []
+
     def read(self, uuid: str) -> bytes | None:
         """Current value of a readable characteristic (battery, device info), or None for default."""
         return None
@@ -121,8 +130,10 @@ class SensorModel(abc.ABC):
     key: str
     #: human name, e.g. "WitMotion WT901BLECL"
     display_name: str
-    #: advertised local-name prefix used to recognise the model in a scan
+    #: advertised local-name prefix used to recognise the model in a scan (and given to virtual sensors)
     name_prefix: str
+    #: further prefixes older firmware advertises, matched without regard to case
+    legacy_name_prefixes: tuple[str, ...] = ()
     #: sampling rates the model supports, Hz; the first is the default for gait
     rates_hz: tuple[float, ...]
     #: full-scale ranges as configured by :meth:`start_commands`
@@ -167,9 +178,12 @@ class SensorModel(abc.ABC):
         return []
 
     @abc.abstractmethod
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         """Decode a whole sequence of notifications (in receive order) of one connection.
+
+        ``rate_hz`` is the rate the host configured (None: the model's default); a model that cannot
+        space a lone frame's samples from its own timestamps uses it (Polar, as its SDK does).
 
         Pure: the same input gives the same output. Handles frames split across notifications,
         counter and timestamp wrap-around, and multi-sample frames. A malformed notification is

@@ -68,6 +68,7 @@ class MovellaDot(SensorModel):
     key = "movella_dot"
     display_name = "Movella DOT"
     name_prefix = "Movella DOT"
+    legacy_name_prefixes = ("Xsens Dot",)  # firmware 2.0-2.4 (DOT BLE service specification, table 4)
     rates_hz = STREAMING_RATES_HZ
     acc_range_mps2 = _ACC_LIMIT
     gyr_range_radps = GYR_FULL_SCALE_DPS * DEG
@@ -117,8 +118,8 @@ class MovellaDot(SensorModel):
             raise ValueError(f"movella_dot: battery characteristic value {bytes(data).hex()} is not 0-100 %")
         return int(data[0])
 
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(False, True, False, length_mismatch(self.key, len(payloads)))

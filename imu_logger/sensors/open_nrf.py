@@ -163,8 +163,8 @@ class OpenNrf(BatteryLevelService, SensorModel):
     def stop_commands(self) -> list[GattWrite]:
         return [GattWrite(CONTROL_UUID, bytes([OP_STOP]))]
 
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(True, True, True, length_mismatch(self.key, len(payloads)))

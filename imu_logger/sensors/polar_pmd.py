@@ -1,15 +1,19 @@
 """Polar Verity Sense over the Polar Measurement Data (PMD) service: host side and device emulator.
 
 Control point (FB005C81) takes ``[op, type, settings TLVs]`` and answers ``F0 op type status more
-params``; the start answer carries the sample factor as TLV ``05 01 <float32>``. Data (FB005C82)
-frames are ``type, uint64 ns timestamp of the last sample, frame type`` then samples; bit 7 of the
-frame type marks delta compression: a reference sample, then blocks ``[bit width, count, packed
-signed deltas]``. Acc (mG), gyro (°/s) and mag (G) arrive as separate frames; the decoder pairs acc
-and gyro by sensor time. Sources and rules: firmware_notes/polar_verity.md.
+params``; a start answer may carry the sample factor as TLV ``05 01 <float32>`` (real Verity Sense
+answers often carry none: the factor is then 1.0, as in Polar's SDK). The device also sends
+``01 <types...>`` on its own when it stops measurements. Data (FB005C82) frames are ``type, uint64 ns
+timestamp of the last sample, frame type`` then samples; bit 7 of the frame type marks delta
+compression: a reference sample, then blocks ``[bit width, count, packed signed deltas]``. Each
+(measurement, frame type) has its own unit and factor rule (:data:`LAYOUTS`). Acc (mG), gyro (°/s)
+and mag (G) arrive as separate frames; the decoder pairs acc and gyro by sensor time, in integer
+nanoseconds. Sources and rules: firmware_notes/polar_verity.md.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -23,20 +27,28 @@ from imu_logger.sensors._bytes import (
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
+from imu_logger.sensors.plausibility import gravity_norm_warning
 
 PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CP = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
 PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
 
 ACC, GYRO, MAG, SDK_MODE = 2, 5, 6, 9
+#: PMD measurement type ids (PmdMeasurementType.kt); the low 6 bits of a data frame's first byte
+MEASUREMENT_NAME = {0: "ecg", 1: "ppg", ACC: "acc", 3: "ppi", GYRO: "gyro", MAG: "mag", 7: "skin temperature",
+                    SDK_MODE: "sdk mode", 10: "location", 11: "pressure", 12: "temperature",
+                    13: "offline recording", 14: "offline hr"}
 OP_GET_SETTINGS, OP_START, OP_STOP = 0x01, 0x02, 0x03
 RESPONSE = 0xF0
+#: first byte of a message the device sends on its own: "online measurement stopped", then the types
+DEVICE_STOPPED = 0x01
 FEATURES_READ = 0x0F
 STATUS_SUCCESS, STATUS_INVALID_OP, STATUS_INVALID_TYPE, STATUS_NOT_SUPPORTED = 0, 1, 2, 3
 STATUS_INVALID_LENGTH, STATUS_INVALID_PARAMETER, STATUS_ALREADY_IN_STATE = 4, 5, 6
 STATUS_INVALID_RESOLUTION, STATUS_INVALID_SAMPLE_RATE, STATUS_INVALID_RANGE = 7, 8, 9
 SET_SAMPLE_RATE, SET_RESOLUTION, SET_RANGE, SET_CHANNELS, SET_FACTOR = 0, 1, 2, 4, 5
-_FIELD_SIZE = {SET_SAMPLE_RATE: 2, SET_RESOLUTION: 2, SET_RANGE: 2, 3: 4, SET_CHANNELS: 1, SET_FACTOR: 4}
+#: value size in bytes of each setting type (PmdSetting.kt; 3 = range in milli-units, 6 = security)
+_FIELD_SIZE = {SET_SAMPLE_RATE: 2, SET_RESOLUTION: 2, SET_RANGE: 2, 3: 4, SET_CHANNELS: 1, SET_FACTOR: 4, 6: 16}
 DELTA_BIT = 0x80
 HEADER_LEN = 10
 #: SDK-mode capabilities of the Verity Sense (sample rates Hz, ranges)
@@ -48,18 +60,55 @@ MAG_RANGE_GAUSS = 50
 RESOLUTION_BITS = 16
 ACC_RANGE_G, GYR_RANGE_DPS, MAG_RATE_HZ = 16, 2000, 20
 UT_PER_GAUSS = 100.0
-#: frame type byte the Verity Sense sends per measurement in SDK mode (compressed)
-FRAME_TYPE = {ACC: DELTA_BIT | 1, GYRO: DELTA_BIT | 0, MAG: DELTA_BIT | 0}
-#: factor units -> SI: acc mG, gyro °/s, mag G
+#: output unit -> SI: acc mG, gyro °/s, mag G
 _TO_SI = {ACC: GRAVITY_MPS2 / 1000.0, GYRO: DEG, MAG: UT_PER_GAUSS}
+#: ATT MTU: Polar's Android SDK requests 512 (ConnectionHandler.POLAR_PREFERRED_MTU); 232 is what its
+#: API documents as the default of Polar devices, and the most the emulator assumes
 MTU = 232
 NAME = {ACC: "acc", GYRO: "gyro", MAG: "mag"}
 
 
-def nominal_factor(kind: int) -> float:
-    """Sample factor (output unit per LSB) for the ranges start_commands selects, as float32."""
-    full_scale = {ACC: ACC_RANGE_G * 1000.0, GYRO: float(GYR_RANGE_DPS), MAG: float(MAG_RANGE_GAUSS)}[kind]
-    return float(np.float32(full_scale / 32768.0))
+@dataclass(frozen=True)
+class Layout:
+    """How one (measurement, frame type) is laid out and scaled, as Polar's Android SDK parses it.
+
+    ``compressed``: delta-compressed body, ``channels`` values per sample on the wire (``used`` of
+    them are x, y, z), ``bits`` per reference/raw value, ``floats``: values are float32 bit patterns
+    (deltas added to the bits),
+    ``factor``: the start answer's factor applies (raw frames ignore it), ``unit_per_factor``:
+    output units per (raw × factor), e.g. 1000 mG per G for acc type 0 compressed.
+    """
+
+    compressed: bool
+    channels: int
+    bits: int
+    floats: bool = False
+    factor: bool = True
+    unit_per_factor: float = 1.0
+    used: int = 3
+
+
+#: Sources: AccData.kt, GyrData.kt, MagData.kt in the SDK's Android pmd/model directory
+LAYOUTS: dict[tuple[int, int], Layout] = {
+    (ACC, 0x00): Layout(False, 3, 8, factor=False),  # raw frames: mG, no factor applied
+    (ACC, 0x01): Layout(False, 3, 16, factor=False),
+    (ACC, 0x02): Layout(False, 3, 24, factor=False),
+    (ACC, DELTA_BIT | 0): Layout(True, 3, 16, unit_per_factor=1000.0),  # factor in G per LSB
+    (ACC, DELTA_BIT | 1): Layout(True, 3, 16),  # factor in mG per LSB, usually absent (1.0)
+    (GYRO, DELTA_BIT | 0): Layout(True, 3, 16),
+    (GYRO, DELTA_BIT | 1): Layout(True, 3, 32, floats=True),
+    (MAG, DELTA_BIT | 0): Layout(True, 3, 16),
+    (MAG, DELTA_BIT | 1): Layout(True, 4, 16, unit_per_factor=1e-3),  # mG; 4th channel: calibration status
+}
+#: frame type the emulator sends per measurement in SDK mode
+FRAME_TYPE = {ACC: DELTA_BIT | 0, GYRO: DELTA_BIT | 0, MAG: DELTA_BIT | 0}
+#: acc frame type outside SDK mode: factor-less, in mG (the real answers in polar-ble-sdk #331, #443)
+ACC_FRAME_TYPE_MG = DELTA_BIT | 1
+
+
+def full_scale_factor(range_value: float) -> float:
+    """Factor (unit per LSB, float32) of a 16-bit sample spanning ±``range_value`` (acc G, gyro °/s, mag G)."""
+    return float(np.float32(range_value / 32768.0))
 
 
 def settings_tlv(rate_hz: int, range_value: int) -> bytes:
@@ -85,6 +134,27 @@ def parse_settings(data: bytes) -> dict[int, list[int]] | None:
         out[kind] = [int.from_bytes(data[k + i * size:k + (i + 1) * size], "little") for i in range(count)]
         k += count * size
     return out
+
+
+def start_answer_factor(params: bytes) -> tuple[float | None, str | None]:
+    """The factor a start answer's parameters carry (None when they carry none) and why it is unusable.
+
+    As in the SDK, parameters of one byte or less carry no settings. A factor field with no value,
+    a malformed TLV, or a factor that is not a positive finite number is a reason, never a scale.
+    """
+    if len(params) <= 1:
+        return None, None
+    settings = parse_settings(params)
+    if settings is None:
+        return None, f"start answer parameters {params.hex()} are malformed"
+    if SET_FACTOR not in settings:
+        return None, None
+    if not settings[SET_FACTOR]:
+        return None, "start answer has a factor field with no value"
+    value = struct.unpack("<f", settings[SET_FACTOR][0].to_bytes(4, "little"))[0]
+    if not (math.isfinite(value) and value > 0.0):
+        return None, f"start answer factor {value!r} is not a positive finite number"
+    return value, None
 
 
 # --- delta compression -----------------------------------------------------------------------
@@ -190,10 +260,10 @@ def delta_encode(samples: np.ndarray, resolution: int = RESOLUTION_BITS, block: 
     return bytes(out)
 
 
-def data_frame(kind: int, t_last_ns: int, raw: np.ndarray) -> bytes:
-    """A compressed PMD data frame of int16 raw samples (n, 3)."""
-    return (bytes([kind]) + int(t_last_ns).to_bytes(8, "little") + bytes([FRAME_TYPE[kind]])
-            + delta_encode(raw))
+def data_frame(kind: int, t_last_ns: int, raw: np.ndarray, frame_type: int | None = None) -> bytes:
+    """A compressed PMD data frame of int16 raw samples (n, 3); frame type as the emulator sends by default."""
+    ftype = FRAME_TYPE[kind] if frame_type is None else frame_type
+    return bytes([kind]) + int(t_last_ns).to_bytes(8, "little") + bytes([ftype]) + delta_encode(raw)
 
 
 # --- host side ---------------------------------------------------------------------------------
@@ -201,7 +271,7 @@ def data_frame(kind: int, t_last_ns: int, raw: np.ndarray) -> bytes:
 
 @dataclass
 class _Frames:
-    """Decoded frames of one measurement type, in receive order."""
+    """Decoded frames of one measurement type, in receive order; times in integer nanoseconds."""
 
     t_last_ns: list[int] = field(default_factory=list)
     index: list[int] = field(default_factory=list)
@@ -213,34 +283,55 @@ class _Frames:
         self.samples.append(values)
 
     def _spacing(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sample counts, last-sample times (s) and the spacing implied by each frame's predecessor."""
-        counts = np.array([s.shape[0] for s in self.samples])
-        t_last = np.array(self.t_last_ns, dtype=np.float64) * 1e-9
+        """Sample counts, last-sample times (int64 ns) and the spacing (ns) implied by each frame's predecessor."""
+        counts = np.array([s.shape[0] for s in self.samples], dtype=np.int64)
+        t_last = np.array(self.t_last_ns, dtype=np.int64)
         per = np.full(counts.shape, np.nan)
-        per[1:] = np.diff(t_last) / counts[1:]
+        per[1:] = np.diff(t_last).astype(np.float64) / counts[1:]
         return counts, t_last, per
 
-    def typical_period(self) -> float:
+    def typical_period_ns(self) -> float:
         """Median sample spacing over consecutive frames (0 if unknown). A lost frame inflates it."""
-        if not self.samples:
+        if len(self.samples) < 2:
             return 0.0
         per = self._spacing()[2]
         good = per[np.isfinite(per) & (per > 0)]
         return float(np.median(good)) if good.size else 0.0
 
-    def times_and_values(self, typical: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sample times (s), notification index per sample, and (n, 3) values.
+    def times_and_values(self, typical_ns: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sample times (int64 ns), notification index per sample, and (n, 3) values.
 
-        A frame's spacing comes from its predecessor's timestamp when that agrees with ``typical``
-        within 25 %; otherwise (first frame, a lost frame before it) ``typical`` is used.
+        A frame whose predecessor's timestamp gives a spacing within 25 % of ``typical_ns`` is
+        spaced from that timestamp forward, as Polar's SDK does (``PmdTimeStampUtils``); any other
+        frame (the first, one after a lost frame) is spaced ``typical_ns`` back from its own
+        timestamp. The last sample always carries the frame's timestamp.
         """
         if not self.samples:
-            return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 3))
         counts, t_last, per = self._spacing()
-        per = np.where(np.isfinite(per) & (per > 0) & (np.abs(per - typical) <= 0.25 * typical), per, typical)
-        back = np.concatenate([np.arange(c - 1, -1, -1) for c in counts])
-        times = np.repeat(t_last, counts) - back * np.repeat(per, counts)
+        from_prev = np.isfinite(per) & (per > 0) & (np.abs(per - typical_ns) <= 0.25 * typical_ns)
+        per = np.where(from_prev, per, typical_ns)
+        prev = np.r_[np.int64(0), t_last[:-1]]
+        starts = np.cumsum(counts) - counts
+        k = np.arange(int(counts.sum())) - np.repeat(starts, counts)
+        n, p, use = np.repeat(counts, counts), np.repeat(per, counts), np.repeat(from_prev, counts)
+        offset = np.where(use, (k + 1) * p, -(n - 1 - k) * p)
+        offset = np.clip(np.rint(offset), -2.0 ** 62, 2.0 ** 62).astype(np.int64)  # a fuzzed frame may claim anything
+        times = np.where(use, np.repeat(prev, counts), np.repeat(t_last, counts)) + offset
+        times[starts + counts - 1] = t_last
         return times, np.repeat(np.array(self.index, dtype=np.int64), counts), np.vstack(self.samples)
+
+
+@dataclass
+class _Pending:
+    """A data frame whose samples are decoded in bulk with the others of its layout."""
+
+    index: int
+    kind: int
+    layout: Layout
+    t_last_ns: int
+    body: bytes
+    factor: float
 
 
 class PolarVeritySense(BatteryLevelService, SensorModel):
@@ -282,129 +373,185 @@ class PolarVeritySense(BatteryLevelService, SensorModel):
     def stop_commands(self) -> list[GattWrite]:
         return [GattWrite(PMD_CP, bytes([OP_STOP, k])) for k in (ACC, GYRO, SDK_MODE)]
 
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(True, True, False, length_mismatch(self.key, len(payloads)))
-        corrupt: list[tuple[int, str]] = []
-        notes: list[tuple[int, str]] = []
-        factor = {k: None for k in (ACC, GYRO, MAG)}
-        frames = {k: _Frames() for k in (ACC, GYRO, MAG)}
-        pending: list[tuple[int, int, int, bytes]] = []  # (notification, kind, timestamp, compressed body)
+        state = _Decoding()
         for i, (u, p) in enumerate(zip(uuids, payloads)):
             u, p = str(u).lower(), bytes(p)
             if u == PMD_CP:
-                why = _control_point_notification(p, factor)
+                why = state.control_point(i, p)
             elif u == PMD_DATA:
-                why = _data_frame(p, i, frames, factor, notes, pending)
+                why = state.data_frame(i, p)
             else:
                 why = f"notification from unexpected characteristic {u}"
             if why:
-                corrupt.append((i, f"polar_verity: {why}"))
-        bodies = delta_decode_many([body for _, _, _, body in pending])
-        for (i, kind, t_last, _), raw in zip(pending, bodies):
-            if isinstance(raw, str):
-                corrupt.append((i, f"polar_verity: {raw}"))
-            elif np.abs(raw).max() > 32768:
-                corrupt.append((i, "polar_verity: sample outside the 16-bit range"))
-            else:
-                frames[kind].add(i, t_last, raw * factor[kind] * _TO_SI[kind])
-        return _pair(frames, host, corrupt, notes)
+                state.corrupt.append((i, f"polar_verity: {why}"))
+        frames = state.frames()
+        # the rate the host asked for spaces a frame with no usable predecessor, as the SDK does
+        rate = float(rate_hz) if rate_hz else self.rates_hz[0]
+        return _pair(frames, host, state.corrupt, state.notes, 1e9 / rate, 1e9 / MAG_RATE_HZ)
 
     def new_device(self, rate_hz: float | None = None) -> PolarDevice:
         return PolarDevice(self.nominal_rate(rate_hz))
 
 
-def _control_point_notification(p: bytes, factor: dict[int, float | None]) -> str | None:
-    """Apply a control-point notification (factor from a start answer); the reason if it is malformed."""
-    if len(p) < 4 or p[0] != RESPONSE:
-        return f"control point notification {p.hex()} is not a response (F0 ...)"
-    op, kind, status = p[1], p[2], p[3]
-    if op == OP_START and status == STATUS_SUCCESS and kind in factor:
-        settings = parse_settings(p[5:]) if len(p) > 5 else {}
-        if settings is None:
-            return "start response with malformed settings"
-        if SET_FACTOR in settings:
-            factor[kind] = float(np.frombuffer(settings[SET_FACTOR][0].to_bytes(4, "little"), "<f4")[0])
+class _Decoding:
+    """What the decoder knows while it walks one connection's notifications in order."""
+
+    def __init__(self) -> None:
+        self.corrupt: list[tuple[int, str]] = []
+        self.notes: list[tuple[int, str]] = []
+        #: factor of the latest start answer per measurement; None: the answer carried none (SDK: 1.0)
+        self.factor: dict[int, float | None] = {}
+        self.pending: list[_Pending] = []
+        self._told: set[str] = set()
+
+    def _note_once(self, i: int, key: str, text: str) -> None:
+        if key not in self._told:
+            self._told.add(key)
+            self.notes.append((i, f"polar_verity: {text}"))
+
+    def control_point(self, i: int, p: bytes) -> str | None:
+        """Apply one control-point notification; the reason when it is malformed."""
+        if p[:1] == bytes([DEVICE_STOPPED]):
+            names = ", ".join(MEASUREMENT_NAME.get(b & 0x3F, f"type {b}") for b in p[1:]) or "its measurements"
+            self.notes.append((i, f"polar_verity: stop event: the device stopped {names} ({p.hex(' ')})"))
+            return None
+        if p[:1] != bytes([RESPONSE]) or len(p) < 4:
+            return f"control point notification {p.hex()} is neither an answer (F0 op type status) nor a stop (01 ...)"
+        op, kind, status = p[1], p[2] & 0x3F, p[3]
+        if op != OP_START or status != STATUS_SUCCESS or kind not in NAME:
+            return None
+        value, why = start_answer_factor(p[5:])
+        self.factor[kind] = value
+        if why:
+            return f"{why}; {NAME[kind]} factor 1.0 used, as the Polar SDK does without one"
+        return None
+
+    def data_frame(self, i: int, p: bytes) -> str | None:
+        """Check one data frame's header and queue it; the reason when it is malformed."""
+        if len(p) < HEADER_LEN + 1:
+            return f"{len(p)}-byte data frame, shorter than its header and one sample"
+        kind = p[0] & 0x3F
+        if kind not in NAME:
+            if kind in MEASUREMENT_NAME:
+                self._note_once(i, f"type {kind}", f"{MEASUREMENT_NAME[kind]} frames ignored (not an IMU measurement)")
+                return None
+            return f"measurement type {kind} is not a PMD measurement"
+        layout = LAYOUTS.get((kind, p[9]))
+        if layout is None:
+            return f"unsupported frame type 0x{p[9]:02x} for {NAME[kind]}"
+        t_last = int.from_bytes(p[1:9], "little")
+        if t_last >= 1 << 63:
+            return f"timestamp {t_last} ns is beyond 2^63"
+        if kind not in self.factor:
+            self._note_once(i, f"factor {kind}", f"no start answer for {NAME[kind]} in this connection: "
+                                                 "factor 1.0, as the Polar SDK uses")
+        factor = self.factor.get(kind)
+        self.pending.append(_Pending(i, kind, layout, t_last, p[HEADER_LEN:], 1.0 if factor is None else factor))
+        return None
+
+    def frames(self) -> dict[int, _Frames]:
+        """Decode every queued frame (compressed ones in bulk per layout), in receive order per measurement."""
+        values: dict[int, np.ndarray] = {}
+        groups: dict[Layout, list[_Pending]] = {}
+        for f in self.pending:
+            groups.setdefault(f.layout, []).append(f)
+        for layout, group in groups.items():
+            raws = (delta_decode_many([f.body for f in group], layout.channels, layout.bits) if layout.compressed
+                    else [_raw_samples(f.body, layout) for f in group])
+            for f, raw in zip(group, raws):
+                why = raw if isinstance(raw, str) else _check_raw(raw, layout)
+                if why:
+                    self.corrupt.append((f.index, f"polar_verity: {why}"))
+                    continue
+                v = _as_floats(raw) if layout.floats else raw[:, :layout.used].astype(np.float64)
+                scale = (f.factor if layout.factor else 1.0) * layout.unit_per_factor * _TO_SI[f.kind]
+                values[f.index] = v[:, :layout.used] * scale
+        frames = {k: _Frames() for k in NAME}
+        for f in self.pending:  # receive order
+            if f.index in values:
+                frames[f.kind].add(f.index, f.t_last_ns, values[f.index])
+        self.corrupt.sort()
+        return frames
+
+
+def _raw_samples(body: bytes, layout: Layout) -> np.ndarray | str:
+    """(n, channels) int64 samples of an uncompressed frame body, or the reason it is malformed."""
+    size = layout.bits // 8
+    if not body or len(body) % (size * layout.channels):
+        return f"{len(body)}-byte raw body is not whole {layout.channels} x {size}-byte samples"
+    b = np.frombuffer(body, np.uint8).reshape(-1, size).astype(np.int64)
+    v = b @ (np.int64(1) << (8 * np.arange(size, dtype=np.int64)))
+    v = np.where(v >= 1 << (layout.bits - 1), v - (1 << layout.bits), v)
+    return v.reshape(-1, layout.channels)
+
+
+def _check_raw(raw: np.ndarray, layout: Layout) -> str | None:
+    """Why decoded integer samples cannot be real (a delta sum beyond the resolution), or None."""
+    if layout.floats:
+        return None if np.isfinite(_as_floats(raw)).all() else "float sample is not a finite number"
+    if np.abs(raw).max() > 1 << (layout.bits - 1):
+        return f"sample outside the {layout.bits}-bit range"
     return None
 
 
-def _data_frame(p: bytes, i: int, frames: dict[int, _Frames], factor: dict[int, float | None],
-                notes: list[tuple[int, str]], pending: list[tuple[int, int, int, bytes]]) -> str | None:
-    """Check one data frame's header; queue a compressed body (decoded in bulk) or decode a raw one.
-
-    Returns the reason when the frame is malformed. Frames keep receive order per measurement
-    type because compressed and raw frames of one type never mix in a stream.
-    """
-    if len(p) < HEADER_LEN + 6:
-        return f"{len(p)}-byte data frame, shorter than header and one sample"
-    kind = p[0] & 0x3F
-    if kind not in frames:
-        return f"measurement type {kind} is not acc, gyro or mag"
-    ftype = p[9]
-    if ftype & DELTA_BIT and ftype != FRAME_TYPE[kind]:
-        return f"unsupported compressed frame type 0x{ftype:02x} for {NAME[kind]}"
-    if not ftype & DELTA_BIT and not (kind == ACC and ftype == 1 and (len(p) - HEADER_LEN) % 6 == 0):
-        return f"unsupported raw frame type 0x{ftype:02x} for {NAME[kind]}"
-    if factor[kind] is None:
-        factor[kind] = nominal_factor(kind)
-        notes.append((i, f"polar_verity: no start response with the {NAME[kind]} factor; assumed {factor[kind]:.6g}"))
-    t_last = int.from_bytes(p[1:9], "little")
-    if ftype & DELTA_BIT:
-        pending.append((i, kind, t_last, p[HEADER_LEN:]))
-    else:
-        raw = np.frombuffer(p, dtype="<i2", offset=HEADER_LEN).reshape(-1, 3).astype(np.int64)
-        frames[kind].add(i, t_last, raw * factor[kind] * _TO_SI[kind])
-    return None
+def _as_floats(raw: np.ndarray) -> np.ndarray:
+    """float64 of IEEE-754 float32 bit patterns; delta sums wrap at 32 bits as the SDK's Int does."""
+    return raw.astype(np.int64).astype(np.uint32).view(np.float32).astype(np.float64)
 
 
 def _pair(frames: dict[int, _Frames], host: np.ndarray, corrupt: list[tuple[int, str]],
-          notes: list[tuple[int, str]]) -> DecodedStream:
+          notes: list[tuple[int, str]], nominal_ns: float, mag_nominal_ns: float) -> DecodedStream:
     """One row per acc sample that has a gyro sample within half a sample period; mag where one is as close."""
     # acc and gyro run at one configured rate: the smaller typical spacing of the two is the true one
     # (a stream that lost every other frame sees twice the spacing between the frames it kept)
-    spacing = [p for p in (frames[ACC].typical_period(), frames[GYRO].typical_period()) if p > 0]
-    shared = min(spacing) if spacing else 0.0
+    spacing = [p for p in (frames[ACC].typical_period_ns(), frames[GYRO].typical_period_ns()) if p > 0]
+    shared = min(spacing) if spacing else nominal_ns
     ta, ia, acc = frames[ACC].times_and_values(shared)
     tg, ig, gyr = frames[GYRO].times_and_values(shared)
-    tm, im, mag = frames[MAG].times_and_values(frames[MAG].typical_period())
-    corrupt.sort()
+    tm, im, mag = frames[MAG].times_and_values(frames[MAG].typical_period_ns() or mag_nominal_ns)
     if ta.size == 0 or tg.size == 0:
-        for t, idx, name in ((ta, ia, "acc"), (tg, ig, "gyro")):
+        for idx, name in ((ia, "acc"), (ig, "gyro")):
             for k in np.unique(idx):
-                notes.append((int(k), f"polar_verity: {int(np.count_nonzero(idx == k))} {name} samples unpaired (no {'gyro' if name == 'acc' else 'acc'} stream)"))
+                notes.append((int(k), f"polar_verity: {int(np.count_nonzero(idx == k))} {name} samples unpaired "
+                                      f"(no {'gyro' if name == 'acc' else 'acc'} stream)"))
         notes.sort()
-        return empty_stream(True, True, False, corrupt) if not notes else _with_notes(corrupt, notes)
-    period = float(np.median(np.diff(np.sort(ta)))) if ta.size > 1 else 1.0
+        out = empty_stream(True, True, False, corrupt)
+        out.notes, out.sensor_time_ns = notes, np.zeros(0, dtype=np.int64)
+        return out
+    # tolerances in float ns: exact to well under a microsecond, and no int64 overflow on fuzzed times
+    fa, fg = ta.astype(np.float64), tg.astype(np.float64)
+    period = float(np.median(np.diff(np.sort(fa)))) if fa.size > 1 else shared
     tol = 0.5 * period
-    j = _nearest(tg, ta)
-    back = _nearest(ta, tg)
-    paired = (back[j] == np.arange(ta.size)) & (np.abs(tg[j] - ta) <= tol)
+    j = _nearest(fg, fa)
+    back = _nearest(fa, fg)
+    paired = (back[j] == np.arange(fa.size)) & (np.abs(fg[j] - fa) <= tol)
     a_idx, g_idx = np.flatnonzero(paired), j[paired]
     for name, idx_all, used in (("acc", ia, a_idx), ("gyro", ig, g_idx)):
         lost = np.ones(idx_all.size, dtype=bool)
         lost[used] = False
         for k in np.unique(idx_all[lost]):
             n = int(np.count_nonzero(idx_all[lost] == k))
-            notes.append((int(k), f"polar_verity: {n} {name} samples without a partner within {tol * 1e3:.1f} ms, dropped"))
-    notes.sort()
+            notes.append((int(k), f"polar_verity: {n} {name} samples without a partner within "
+                                  f"{tol * 1e-6:.1f} ms, dropped"))
     rows_t = ta[a_idx]
     row_mag = np.full((a_idx.size, 3), np.nan)
     if tm.size and rows_t.size:
-        r = _nearest(rows_t, tm)
-        close = np.abs(rows_t[r] - tm) <= tol
+        r = _nearest(fa[a_idx], tm.astype(np.float64))
+        close = np.abs(fa[a_idx][r] - tm.astype(np.float64)) <= tol
         row_mag[r[close]] = mag[close]
     note_idx = np.maximum(ia[a_idx], ig[g_idx])
+    warning = gravity_norm_warning("polar_verity", acc[a_idx], gyr[g_idx])
+    if warning and note_idx.size:
+        notes.append((int(note_idx[0]), warning))
+    notes.sort()
     return DecodedStream(acc_mps2=acc[a_idx], gyr_radps=gyr[g_idx], mag_ut=row_mag, host_time_s=host[note_idx],
-                         notification_index=note_idx, sensor_time_s=rows_t, counter=None,
-                         corrupt=corrupt, notes=notes)
-
-
-def _with_notes(corrupt: list[tuple[int, str]], notes: list[tuple[int, str]]) -> DecodedStream:
-    out = empty_stream(True, True, False, corrupt)
-    out.notes = notes
-    return out
+                         notification_index=note_idx, sensor_time_s=rows_t * 1e-9, counter=None,
+                         corrupt=corrupt, notes=notes, sensor_time_ns=rows_t)
 
 
 def _nearest(sorted_or_not: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -430,7 +577,7 @@ class PolarDevice(DeviceEmulator):
         self.battery_percent = 100
         self.sdk_mode = False
         self.max_frame = mtu - 3
-        self.active: dict[int, dict[str, float]] = {}
+        self.active: dict[int, dict[str, float]] = {}  # per measurement: rate, LSB and limit in SI, frame type
         self._pending = {k: PendingSamples() for k in (ACC, GYRO, MAG)}
         self._next_mag_t: float | None = None
 
@@ -504,15 +651,29 @@ class PolarDevice(DeviceEmulator):
             return self._answer(OP_START, kind, STATUS_INVALID_SAMPLE_RATE)
         if rng not in ranges:
             return self._answer(OP_START, kind, STATUS_INVALID_RANGE)
-        full = {ACC: rng * 1000.0, GYRO: float(rng), MAG: float(rng)}[kind]
-        f = np.float32(full / 32768.0)
-        self.active[kind] = {"rate": float(rate), "factor": float(f), "range": float(rng)}
+        if kind == ACC and not self.sdk_mode:
+            # outside SDK mode the Verity answers with no factor and sends mG (polar-ble-sdk #331, #443)
+            frame, factor = ACC_FRAME_TYPE_MG, None
+        else:
+            frame, factor = FRAME_TYPE[kind], full_scale_factor(rng)
+        unit_per_lsb = LAYOUTS[(kind, frame)].unit_per_factor * (1.0 if factor is None else factor)
+        limit_units = min(rng * (1000.0 if kind == ACC else 1.0), 32767 * unit_per_lsb)
+        self.active[kind] = {"rate": float(rate), "lsb_si": unit_per_lsb * _TO_SI[kind],
+                             "limit_si": limit_units * _TO_SI[kind], "frame": frame}
         if kind == ACC:
             self.rate_hz = float(rate)
         self.streaming = ACC in self.active or GYRO in self.active
         self._pending[kind] = PendingSamples()
-        return self._answer(OP_START, kind, STATUS_SUCCESS,
-                            bytes([SET_FACTOR, 1]) + np.asarray([f], dtype="<f4").tobytes())
+        params = b"" if factor is None else bytes([SET_FACTOR, 1]) + struct.pack("<f", factor)
+        return self._answer(OP_START, kind, STATUS_SUCCESS, params)
+
+    def device_stop(self) -> list[tuple[str, bytes]]:
+        """The device ends its measurements on its own (low battery, charger): ``01`` + the types it stopped."""
+        kinds = sorted(self.active)
+        self.active.clear()
+        self.streaming = False
+        self._pending = {k: PendingSamples() for k in (ACC, GYRO, MAG)}
+        return [(PMD_CP, bytes([DEVICE_STOPPED, *kinds]))] if kinds else []
 
     def encode(self, acc_mps2: np.ndarray, gyr_radps: np.ndarray, mag_ut: np.ndarray,
                sensor_time_s: np.ndarray) -> list[tuple[str, bytes]]:
@@ -547,18 +708,17 @@ class PolarDevice(DeviceEmulator):
         out: list[tuple[str, bytes]] = []
         cfg = self.active[kind]
         per_frame = int(min(36, max(2, cfg["rate"] * 0.35)))  # ~0.35 s of samples per frame
-        lsb = cfg["factor"] * _TO_SI[kind]
-        limit = cfg["range"] * (1000.0 if kind == ACC else 1.0) * _TO_SI[kind]
         while len(self._pending[kind]) >= per_frame:
             vals, _, _, times = self._pending[kind].take(per_frame)
-            raw = quantise(np.clip(vals, -limit, limit), lsb)
-            frame = data_frame(kind, int(round(times[-1] * 1e9)), raw)
+            raw = quantise(np.clip(vals, -cfg["limit_si"], cfg["limit_si"]), cfg["lsb_si"])
+            t_ns = np.rint(times * 1e9).astype(np.int64)
+            frame = data_frame(kind, t_ns[-1], raw, cfg["frame"])
             cut = raw.shape[0]
             while len(frame) > self.max_frame and cut > 2:  # too many wide deltas: fewer samples per frame
                 cut -= 1
-                frame = data_frame(kind, int(round(times[cut - 1] * 1e9)), raw[:cut])
+                frame = data_frame(kind, t_ns[cut - 1], raw[:cut], cfg["frame"])
             if cut < raw.shape[0]:
                 out.append((PMD_DATA, frame))
-                frame = data_frame(kind, int(round(times[-1] * 1e9)), raw[cut:])
+                frame = data_frame(kind, t_ns[-1], raw[cut:], cfg["frame"])
             out.append((PMD_DATA, frame))
         return out

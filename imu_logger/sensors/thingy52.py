@@ -89,8 +89,8 @@ class Thingy52(BatteryLevelService, SensorModel):
     def stop_commands(self) -> list[GattWrite]:
         return []  # streaming stops when the host disables notifications on EF680406
 
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(True, False, False, length_mismatch(self.key, len(payloads)))

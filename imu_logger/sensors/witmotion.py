@@ -118,8 +118,8 @@ class WitMotion(SensorModel):
             raise ValueError("witmotion: no battery register reply (55 71 64 00 ...) in the notification")
         return battery_percent(int.from_bytes(frame[4:6], "little", signed=True))
 
-    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes],
-               host_time_s: np.ndarray) -> DecodedStream:
+    def decode(self, uuids: Sequence[str], payloads: Sequence[bytes], host_time_s: np.ndarray,
+               rate_hz: float | None = None) -> DecodedStream:
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(False, False, False, length_mismatch(self.key, len(payloads)))
