@@ -8,9 +8,9 @@ Each detected stride (analysis.strides.compute_strides, both feet) inside ``Tria
 flag, and wrong strides left ``ok``. The step model (analysis.stride_checks.StepModel) is fitted on
 the right strides of subjects 1-5 and printed, so its constants can be compared with the defaults.
 
-Wrong strides are rare on ipol_feet (P 0.98), so a second table re-cuts, per trial, one foot's
-strides after the U-turn at 0.75 of their stride time (issue 11's failure: a foot locked onto a
-faster wrong rhythm, its ZUPT lengths cut with it) and counts how many of those the checks flag.
+Wrong strides are rare on ipol_feet (P 0.98), so a second line re-cuts, per trial, one foot's
+strides after the U-turn at 0.75 of their stride time and length (gait_sim.u_turn.lock_onto_rhythm:
+issue 11's failure, a foot locked onto a faster wrong rhythm) and counts how many the checks flag.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from analysis.stride_checks import (CHECK_FLAGS, StepModel, StrideChecks, bout_r
                                     other_foot_stride_time)
 from analysis.strides import compute_strides  # noqa: E402
 from analysis.walking_bouts import WalkingBouts  # noqa: E402
+from gait_sim.u_turn import lock_onto_rhythm  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
 TUNE = range(1, 6)
@@ -106,25 +107,18 @@ def checked(strides: pd.DataFrame, checks: StrideChecks) -> pd.DataFrame:
 
 
 def wrong_rhythm(strides: pd.DataFrame, factor: float = 0.75) -> pd.DataFrame:
-    """Each trial with one foot's strides after the U-turn re-cut at ``factor`` of their median stride
-    time and length, quality ``ok`` (issue 11's failure); the re-cut strides have ``injected`` True."""
+    """Each trial with one foot's strides after the U-turn re-cut at ``factor`` of their rhythm
+    (gait_sim.u_turn.lock_onto_rhythm, issue 11's failure); the re-cut strides have ``locked`` True."""
     parts = []
     for _, g in strides.groupby("trial", sort=False):
-        g = g.assign(injected=False)
         foot = "left" if int(g["trial"].iat[0].split("-")[1]) % 2 else "right"
-        after = (g["side"] == foot) & ~g["in_u_turn"] & (g["start_s"] > g.loc[g["in_u_turn"], "end_s"].max())
-        if after.sum() < 3:
-            parts.append(g)
+        after = g.loc[g["in_u_turn"], "end_s"].max()
+        if ((g["side"] == foot) & (g["start_s"] >= after)).sum() < 3:
+            parts.append(g.assign(locked=False))
             continue
-        a = g[after]
-        t_new, l_new = factor * a["stride_time_s"].median(), factor * a["stride_length_m"].median()
-        starts = np.arange(a["start_s"].min(), a["end_s"].max() - t_new + 1e-9, t_new)
-        new = pd.DataFrame({c: np.repeat(a.iloc[[0]][c].to_numpy(), len(starts)) for c in a.columns})
-        new["start_s"], new["end_s"] = starts, starts + t_new
-        new["toe_off_s"] = starts + 0.6 * t_new
-        new["stride_time_s"], new["stride_length_m"] = t_new, l_new
-        new["quality"], new["injected"], new["right"] = "ok", True, False
-        parts.append(pd.concat([g[~after], new], ignore_index=True))
+        out = lock_onto_rhythm(g, foot, after, factor)
+        out.loc[out["locked"], "right"] = False
+        parts.append(out)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -165,7 +159,7 @@ def main() -> None:
                                                   f"({r.stride_time_s:.2f} s, {r.stride_length_m:.2f} m)"
                                                   for r in w.itertuples()) or "none")
         inj = checked(wrong_rhythm(part), checks)
-        inj = inj[inj["injected"]]
+        inj = inj[inj["locked"]]
         print(f"re-cut wrong rhythm after the U-turn (0.75 T): {len(inj)} strides, "
               f"{int((inj['quality'] == 'ok').sum())} left ok; by flag "
               + ", ".join(f"{f} {int(inj['quality'].str.contains(f).sum())}" for f in CHECK_FLAGS))

@@ -132,6 +132,6 @@ def test_held_out_ipol_subjects_keep_their_right_strides_and_lose_a_wrong_rhythm
     right_ok = c["right"] & (c["quality_before"] == "ok")
     assert (c.loc[right_ok, "quality"] == "ok").mean() >= 0.96
     inj = bench.checked(bench.wrong_rhythm(held), StrideChecks())
-    inj = inj[inj["injected"]]
+    inj = inj[inj["locked"]]
     assert len(inj) > 200
     assert (inj["quality"] != "ok").all()
