@@ -21,8 +21,9 @@ from imu_logger.report.html import SECTIONS
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = Path(os.environ.get("REPORT_SCREENSHOT", "/tmp/imu-logger-report.png"))
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
-                                "(apt-get install chromium): the browser test needs a real browser")
+pytestmark = [pytest.mark.slow,  # a simulated day, its report, and a real browser
+              pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
+                                 "(apt-get install chromium): the browser test needs a real browser")]
 
 
 async def _drive(ws_url: str, url: str) -> dict:

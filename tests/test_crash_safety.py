@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from imu_logger.cli import cli
 from imu_logger.recording.reader import read_recording
+
+pytestmark = pytest.mark.slow  # real recorder processes, 13-22 s each
 
 
 def test_sigkill_loses_at_most_the_last_second(tmp_path):

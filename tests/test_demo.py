@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from imu_logger.cli import cli
 
 
+@pytest.mark.slow  # ~1 min: the whole demo path
 def test_demo_runs_the_whole_path_and_calls_out_the_stiff_ankle(tmp_path):
     out = tmp_path / "demo"
     r = CliRunner().invoke(cli, ["demo", "--duration", "6", "--day-minutes", "5", "--k2w-trials", "1",
