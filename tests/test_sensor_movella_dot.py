@@ -7,6 +7,7 @@ import struct
 import numpy as np
 import pytest
 
+from imu_logger.sensors import model_for_advertisement
 from imu_logger.sensors.movella_dot import CONTROL, DEVICE_CONTROL, MEDIUM_PAYLOAD, MovellaDot
 
 MODEL = MovellaDot()
@@ -76,3 +77,15 @@ def test_emulator_sends_40_byte_notifications_with_wrapping_timestamp():
     assert min(raw) < 1_000_000 < max(raw)
     d = decode([p for _, p in out], t - t[0])
     assert np.abs(d.sensor_time_s - t).max() < 1e-6
+
+
+@pytest.mark.parametrize("name", ["Movella DOT", "Xsens Dot", "Xsens DOT", "xsens dot 2.4"])
+def test_every_advertised_dot_name_is_recognised(name):
+    # "Xsens Dot": firmware 2.0-2.4 (DOT BLE service specification, table 4); "Xsens DOT" is the name
+    # xsens/xsens_dot_server bleHandler.js (SENSOR_NAME) looks for
+    assert isinstance(model_for_advertisement(name), MovellaDot)
+
+
+@pytest.mark.parametrize("name", ["Xsens Awinda", "Movella", "DOT", None, ""])
+def test_other_names_are_not_a_dot(name):
+    assert not isinstance(model_for_advertisement(name), MovellaDot)

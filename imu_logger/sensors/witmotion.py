@@ -1,8 +1,8 @@
 """WitMotion WT901BLECL / BWT901BLECL (BLE 5.0 protocol): host side and device emulator.
 
 Stream: notifications on FFE4 carry a byte stream of frames ``55 61`` + 9 × int16 LE (acc X Y Z,
-gyro X Y Z, angle X Y Z); in the 28-byte variant 8 bytes of chip time follow (YY MM DD hh mm ss
-ms-LE). Frames may be split across notifications and several may share one. Register replies
+gyro X Y Z, angle X Y Z); in the 28-byte variant (an assumption: no vendor parser knows it) 8 bytes
+of chip time follow, laid out like registers 0x30-0x33 (YY MM DD hh mm ss ms-LE). Frames may be split across notifications and several may share one. Register replies
 ``55 71 RegL RegH`` + 8 × int16 (20 bytes) are interleaved in the same stream. Full protocol and
 sources: firmware_notes/witmotion.md.
 """
@@ -41,10 +41,18 @@ REG_BATTERY = 0x64
 RATE_CODES = {0.2: 0x01, 0.5: 0x02, 1.0: 0x03, 2.0: 0x04, 5.0: 0x05, 10.0: 0x06, 20.0: 0x07,
               50.0: 0x08, 100.0: 0x09, 200.0: 0x0B}
 FACTORY_RATE_HZ = 10.0
-#: battery register (0.01 V units) -> percent, from the vendor table: (lowest raw value, percent)
-BATTERY_TABLE = ((397, 100), (393, 90), (387, 75), (382, 60), (379, 50), (377, 40), (373, 30),
+#: battery register (0.01 V units) -> percent: (threshold, percent), the level when the value is strictly
+#: above the threshold. The Android SDK's table (WITMOTION/WitBluetooth_BWT901BLE5_0,
+#: Android_Java/wit-example-ble5/WitSDK/src/main/java/com/wit/witsdk/Device/DeviceModel.java,
+#: GetBatteryPercent); its iOS SDK compares with >= and reads one step higher at each threshold
+BATTERY_TABLE = ((396, 100), (393, 90), (387, 75), (382, 60), (379, 50), (377, 40), (373, 30),
                  (370, 20), (368, 15), (350, 10), (340, 5))
 BATTERY_REQUEST = bytes([0xFF, 0xAA, REG_READ, REG_BATTERY, 0x00])
+
+#: no vendor parser reads a 28-byte 55 61 frame (all take 20 bytes); its chip time is read with the
+#: layout of the chip-time registers 0x30-0x33, which is an assumption until a real unit confirms it
+CHIP_TIME_ASSUMPTION = ("witmotion: 28-byte 55 61 frames: chip time read as registers 0x30-0x33 "
+                        "(YY MM DD hh mm ss ms), an assumption no vendor parser confirms")
 
 _ACC_LSB_MPS2 = ACC_FULL_SCALE_G * GRAVITY_MPS2 / 32768.0
 _GYR_LSB_RADPS = GYR_FULL_SCALE_DPS * DEG / 32768.0
@@ -53,18 +61,18 @@ _TIME_EPOCH = np.datetime64("2000-01-01T00:00:00", "ms")
 
 
 def battery_percent(raw_centivolt: int) -> int:
-    """Battery percent from the power register (0.01 V units), by the vendor's table."""
-    for lowest, percent in BATTERY_TABLE:
-        if raw_centivolt >= lowest:
+    """Battery percent from the power register (0.01 V units), by the vendor's Android table."""
+    for threshold, percent in BATTERY_TABLE:
+        if raw_centivolt > threshold:
             return percent
     return 0
 
 
 def battery_raw_for_percent(percent: int) -> int:
     """The smallest power-register value the vendor table maps to at most ``percent``."""
-    for lowest, pct in BATTERY_TABLE:
+    for threshold, pct in BATTERY_TABLE:
         if percent >= pct:
-            return lowest
+            return threshold + 1
     return 330
 
 
@@ -178,9 +186,10 @@ def _decode_stream(uuids: Sequence[str], payloads: Sequence[bytes], host: np.nda
         ok = ~bad
         acc, gyr, last, sensor_time = acc[ok], gyr[ok], last[ok], sensor_time[ok]
     corrupt.sort()
+    notes = [] if sensor_time is None or last.size == 0 else [(int(last[0]), CHIP_TIME_ASSUMPTION)]
     return DecodedStream(acc_mps2=acc, gyr_radps=gyr, mag_ut=None, host_time_s=host[last],
                          notification_index=last, sensor_time_s=sensor_time, counter=None,
-                         corrupt=corrupt)
+                         corrupt=corrupt, notes=notes)
 
 
 def _frame_starts(buf: np.ndarray) -> np.ndarray:
