@@ -43,22 +43,41 @@ def _default_filter() -> str:
 
 
 @click.command()
-@click.argument("recording", type=click.Path(dir_okay=False))
+@click.argument("recordings", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for strides.csv, bouts.csv, summary.csv, angles.parquet, analysis.json.")
+              help="Results folder; for several recordings or a folder, one subfolder each and cohort.csv.")
 @click.option("--filter", "method", type=click.Choice(_filters()), default=_default_filter(), show_default=True,
               help="Orientation filter for the ankle angles.")
 @click.option("--neutral", default=None, metavar="START,END",
               help="Quiet-standing interval (s from the recording start) to use as 0°; default: found automatically.")
-@click.option("--overwrite", is_flag=True, help="Replace the results already in --out.")
-def analyze(recording: str, out_dir: str, method: str, neutral: str | None, overwrite: bool) -> None:
-    """Find walking bouts, strides, gait events and ankle metrics in RECORDING."""
+@click.option("--overwrite", is_flag=True,
+              help="Replace the results in --out (a cohort: analyse again those that are up to date).")
+@click.option("--scheduler", default="local", show_default=True, metavar="local|serial|ADDRESS",
+              help="Cohort: a local Dask cluster, this process alone, or a dask.distributed scheduler "
+                   "address (tcp://host:8786).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Cohort on the local Dask cluster: worker processes (default: one per core).")
+def analyze(recordings: tuple[str, ...], out_dir: str, method: str, neutral: str | None, overwrite: bool,
+            scheduler: str, workers: int | None) -> None:
+    """Find walking bouts, strides, gait events and ankle metrics in each of RECORDINGS.
+
+    One recording file: its results go into --out. Several, or a folder of recordings: a cohort,
+    each into --out/<recording name>/, with one row per recording in --out/cohort.csv.
+    """
     from analysis import GaitPipeline
+
+    pipeline = GaitPipeline(filter=method, neutral_interval_s=_parse_neutral(neutral))
+    if len(recordings) == 1 and not Path(recordings[0]).is_dir():
+        _analyze_one(recordings[0], out_dir, pipeline, overwrite)
+    else:
+        _analyze_cohort(recordings, Path(out_dir), pipeline, overwrite, scheduler, workers)
+
+
+def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool) -> None:
     from imu_logger.api import analyze_recording, load_recording
     from imu_logger.output_paths import refuse_overwrite
 
     out = refuse_overwrite(out_dir, overwrite)
-    pipeline = GaitPipeline(filter=method, neutral_interval_s=_parse_neutral(neutral))
     data = load_recording(recording)
     if data.duration_s >= PROGRESS_MIN_S:
         with click.progressbar(length=100, label="analysing", file=sys.stderr) as bar:
@@ -80,6 +99,25 @@ def analyze(recording: str, out_dir: str, method: str, neutral: str | None, over
     for w in res.gait.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(headline(res, out))
+
+
+def _analyze_cohort(recordings: tuple[str, ...], out: Path, pipeline, overwrite: bool, scheduler: str,
+                    workers: int | None) -> None:
+    from imu_logger.cohort import find_recordings, run_cohort
+
+    found = find_recordings(recordings)
+    where = {"local": "a local Dask cluster", "serial": "this process"}.get(scheduler, f"the Dask cluster at {scheduler}")
+    click.echo(f"{len(found)} recordings, analysed on {where}", err=True)
+    with click.progressbar(length=len(found), label="cohort", file=sys.stderr) as bar:
+        def done(row: dict) -> None:
+            bar.label = f"cohort: {row['recording']} {row['status']}"
+            bar.update(1)
+
+        table = run_cohort(found, out, pipeline, scheduler, workers, overwrite, done)
+    for row in table[table["status"] == "failed"].itertuples():
+        click.echo(f"warning: {row.recording}: {row.error}", err=True)
+    counts = table["status"].value_counts()
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; cohort table in {out / 'cohort.csv'}")
 
 
 def headline(res, out: Path) -> str:
