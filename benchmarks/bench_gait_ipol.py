@@ -75,6 +75,11 @@ def match_footsteps(mid_swing_s: np.ndarray, ref: np.ndarray) -> list[tuple[int,
     return pairs
 
 
+def trial_swings(swings: pd.DataFrame, b0: float, b1: float) -> pd.DataFrame:
+    """The swings of a trial: toe-off and initial contact (s) within 0.1 s of [b0, b1] (TrialBoundaries)."""
+    return swings[(swings["toe_off_s"] >= b0 - 0.1) & (swings["initial_contact_s"] <= b1 + 0.1)]
+
+
 def evaluate_trial(data: Path, name: str) -> dict:
     """Scores of one trial, both feet (see module docstring)."""
     meta = json.loads((data / f"{name}.json").read_text())
@@ -107,9 +112,8 @@ def evaluate_trial(data: Path, name: str) -> dict:
             out["to_err_ms"].append(1000 * (sw["toe_off_s"].iat[j] - ref[i, 0]))
             out["ic_err_ms"].append(1000 * (sw["initial_contact_s"].iat[j] - ref[i, 1]))
         out["matched_detected"] = out.get("matched_detected", 0) + int((used & inside).sum())
-        in_trial = (sw["toe_off_s"] >= b0 - 0.1) & (sw["initial_contact_s"] <= b1 + 0.1)
-        out["distance_m"].append(float(sw.loc[in_trial, "displacement_m"].sum()))
-        mine = sw[in_trial]
+        mine = trial_swings(sw, b0, b1)
+        out["distance_m"].append(float(mine["displacement_m"].sum()))
         straight = mine[(mine["initial_contact_s"] < u0) | (mine["toe_off_s"] > u1)].iloc[1:-1]
         out["n_swings"].append(len(mine))
         out["straight_stride_m"].append(float(straight["displacement_m"].median()))
