@@ -16,16 +16,28 @@ Bout start is the first initial contact, bout end the last stride's end (initial
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from analysis.columns import BOUT_COLUMNS
 
+if TYPE_CHECKING:
+    from analysis.strides import StrideDetector
+
 
 @dataclass(frozen=True)
 class BoutRules:
-    """Bout assembly rules: plausible stride time (s), longest pause inside a bout (s), minimum strides."""
+    """Bout assembly rules (module docstring).
+
+    ``min_strides`` (4, left + right): two strides per foot, as in the Mobilise-D walking-bout
+    definition (Kluge et al. 2021). ``max_pause_s`` (s, 2.0): engineering choice, stricter than
+    Mobilise-D's 3 s so that a stop to open a door splits the bout. ``stride_time_s`` (s, 0.6-2.5): the
+    plausible stride time of analysis.strides.PLAUSIBLE. ``spot_turn_length_m`` (m, 0.6) and
+    ``spot_turn_deg`` (deg, 20): engineering choices separating the simulator's spot turns (short strides
+    turning by tens of degrees each) from curved walking (full-length strides).
+    """
 
     min_strides: int = 4
     max_pause_s: float = 2.0
@@ -91,17 +103,20 @@ def _spot_turn(strides: pd.DataFrame, rules: BoutRules) -> np.ndarray:
     return out
 
 
-def gait_tables(signals: dict[str, pd.DataFrame], rules: BoutRules = BoutRules()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Strides and bouts tables of a recording (dict placement -> samples DataFrame).
+def gait_tables(signals: dict[str, pd.DataFrame], rules: BoutRules = BoutRules(),
+                strides: StrideDetector | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Strides and bouts tables of a recording (dict placement -> samples DataFrame), strides found by
+    ``strides`` (default analysis.strides.StrideDetector()).
 
     The bouts table lists the walking bouts and the periods of the other activities
     (analysis.activity) in time order; ``bout_id`` is renumbered in that order and matches
     the strides' ``bout_id`` (−1: stride outside any bout). An empty day gives empty tables.
     """
     from analysis.activity import activity_periods, classify_activity
-    from analysis.strides import compute_strides
+    from analysis.strides import StrideDetector
 
-    strides, walk = assemble_bouts(compute_strides(signals), rules)
+    detector = (strides or StrideDetector()).clone()
+    strides, walk = assemble_bouts(detector.detect(signals).strides_, rules)
     periods = activity_periods(classify_activity(signals, walk))
     other = periods[periods["activity"] != "walking"].copy()
     other["bout_id"] = -1

@@ -23,8 +23,7 @@ Events per swing (rules, ``fs`` in Hz; thresholds in rad/s):
   falls through ``ic_fraction`` of the slap minimum (interpolated), before the impact peak.
 * mid-stance: the sample of least motion energy between initial contact and the next toe-off.
 
-``to_fraction`` and ``ic_fraction`` were chosen on ipol_feet (see benchmarks/bench_gait_ipol.py);
-they are parameters, not constants of nature.
+The rules' parameters are those of ``SwingEventDetector`` (defaults and their sources there).
 """
 
 from __future__ import annotations
@@ -35,19 +34,11 @@ import pandas as pd
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
+from analysis.algorithm import Algorithm
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import rotate
 from analysis.vectors import row_norms
 
-SWING_MIN_RADPS = 0.8
-STANCE_ENERGY_MAX = 1.5
-SEARCH_S = 0.45
-#: how far before mid-swing the push-off may be (bounded by the previous landing slap)
-PUSH_OFF_SEARCH_S = 1.0
-#: a swing joined from several mid-swing peaks lasts at most this long, toe-off to contact
-MAX_SWING_S = 1.2
-TO_FRACTION = 0.75
-IC_FRACTION = 0.4
 #: events table of one sensor: one row per swing (toe-off -> initial contact)
 EVENT_COLUMNS = ("toe_off_s", "mid_swing_s", "initial_contact_s", "to_idx", "ms_idx", "ic_idx")
 
@@ -178,12 +169,12 @@ def _swing_events(t, w, peaks, lo, hi, search, push_search, to_frac, ic_frac, sl
     return to_t, to_i, ic_t, ic_i
 
 
-def swing_peaks(w: np.ndarray, energy: np.ndarray, fs: float, *,
-                swing_min_radps: float = SWING_MIN_RADPS,
-                stance_energy_max: float = STANCE_ENERGY_MAX) -> np.ndarray:
-    """Indices of mid-swing peaks of the sagittal rate ``w`` (one per swing, see module doc)."""
-    ws = uniform_filter1d(w, max(1, int(round(0.05 * fs))), mode="nearest")
-    cand, _ = find_peaks(ws, height=swing_min_radps, distance=max(1, int(0.15 * fs)))
+def swing_peaks(w: np.ndarray, energy: np.ndarray, fs: float, *, swing_min_radps: float,
+                stance_energy_max: float, smooth_s: float = 0.05, min_peak_distance_s: float = 0.15) -> np.ndarray:
+    """Indices of mid-swing peaks of the sagittal rate ``w`` (one per swing, see module doc); ``w`` is
+    smoothed by a ``smooth_s`` moving mean and candidate peaks are ``min_peak_distance_s`` apart."""
+    ws = uniform_filter1d(w, max(1, int(round(smooth_s * fs))), mode="nearest")
+    cand, _ = find_peaks(ws, height=swing_min_radps, distance=max(1, int(min_peak_distance_s * fs)))
     if len(cand) == 0:
         return cand
     stance_count = np.cumsum(energy < stance_energy_max)
@@ -195,35 +186,82 @@ def swing_peaks(w: np.ndarray, energy: np.ndarray, fs: float, *,
     return np.sort(cand[order][first])
 
 
-def detect_swings(time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: float, *,
-                  swing_min_radps: float = SWING_MIN_RADPS,
-                  stance_energy_max: float = STANCE_ENERGY_MAX,
-                  search_s: float = SEARCH_S, push_off_search_s: float = PUSH_OFF_SEARCH_S,
-                  to_fraction: float = TO_FRACTION,
-                  ic_fraction: float = IC_FRACTION) -> pd.DataFrame:
-    """Swings (toe-off → initial contact) from the sagittal rate ``w`` (rad/s, toes-up or swing-forward +).
+class SwingEventDetector(Algorithm):
+    """Toe-off, mid-swing and initial contact of each swing from a sagittal rate (rules: module docstring).
 
-    Returns a DataFrame with EVENT_COLUMNS; swings where a rule found no toe-off or no contact are
-    dropped (they are not strides).
+    Parameters (defaults for a foot sensor; ``SwingEventDetector.shin()`` gives the shin's):
+
+    ``swing_min_radps`` (rad/s, 0.8): a mid-swing peak of the toes-up rate is at least this high.
+    ``stance_energy_max`` (motion energy units, 1.5): a stance separates two peaks where the motion
+    energy falls below this. Both engineering choices, checked on ipol_feet (left foot of 9 trials,
+    one per subject 2-10): detected mid-swing peaks have a median of 5-8 rad/s and a 1st percentile of
+    1.2-5.9 rad/s; the motion energy of zero-velocity samples stays below 0.92 (99th percentile) and
+    at mid-swing above 1.67 (1st percentile).
+    ``search_s`` (s, 0.45): the push-off minimum and the landing slap are searched this far before and
+    after mid-swing (engineering choice: longer than half of any swing on ipol_feet, whose longest
+    swing in those trials lasts 0.69 s). ``push_off_search_s`` (s, 1.0): a slow push-off is followed
+    back at most this far before mid-swing (simulated 2.3 s strides had toe-off 83 ms late with a fixed
+    0.45 s window). ``max_swing_s`` (s, 1.2): a swing joined from several mid-swing peaks lasts at most
+    this long, toe-off to contact (engineering choice: the slow first step from standing on ipol_feet).
+    ``to_fraction`` (0.75) and ``ic_fraction`` (0.4): toe-off and contact are where the rate crosses
+    these fractions of the push-off and slap minima; tuned on ipol_feet subjects 1-10 (the events
+    closest to the force-plate annotations, benchmarks/bench_gait_ipol.py).
+    ``slap_window_s`` (s, 0.15): the slap minimum is searched this long after the rate turns negative.
+    ``smooth_s`` (s, 0.05) and ``min_peak_distance_s`` (s, 0.15): smoothing of the rate and spacing
+    of candidate peaks. All three are engineering choices, short against a swing (0.35-0.7 s on
+    ipol_feet) so that they never join two swings.
+
+    Action: ``detect(time_s, w, energy, fs)``; result ``swings_`` (EVENT_COLUMNS, one row per swing that
+    has both a toe-off and a contact).
     """
-    peaks = swing_peaks(w, energy, fs, swing_min_radps=swing_min_radps,
-                        stance_energy_max=stance_energy_max)
-    if len(peaks) == 0:
-        return pd.DataFrame({c: np.zeros(0, float if c.endswith("_s") else np.int64)
-                             for c in EVENT_COLUMNS})
-    lo = np.concatenate([[0], peaks[:-1]])
-    hi = np.concatenate([peaks[1:], [len(w)]])
-    peaks = peaks.astype(np.int64)  # a copy: _join_split_swings edits it
-    to_t, to_i, ic_t, ic_i = _swing_events(np.asarray(time_s, float), np.ascontiguousarray(w, float),
-                                           peaks, lo.astype(np.int64),
-                                           hi.astype(np.int64), int(round(search_s * fs)),
-                                           int(round(push_off_search_s * fs)), to_fraction, ic_fraction,
-                                           int(round(0.15 * fs)))
-    _join_split_swings(w, peaks, to_t, to_i, ic_t, ic_i, int(round(MAX_SWING_S * fs)))
-    ok = (to_i >= 0) & (ic_i >= 0)
-    return pd.DataFrame({"toe_off_s": to_t[ok], "mid_swing_s": time_s[peaks[ok]],
-                         "initial_contact_s": ic_t[ok], "to_idx": to_i[ok], "ms_idx": peaks[ok],
-                         "ic_idx": ic_i[ok]})
+
+    def __init__(self, swing_min_radps: float = 0.8, stance_energy_max: float = 1.5, search_s: float = 0.45,
+                 push_off_search_s: float = 1.0, max_swing_s: float = 1.2, to_fraction: float = 0.75,
+                 ic_fraction: float = 0.4, slap_window_s: float = 0.15, smooth_s: float = 0.05,
+                 min_peak_distance_s: float = 0.15) -> None:
+        self.swing_min_radps = swing_min_radps
+        self.stance_energy_max = stance_energy_max
+        self.search_s = search_s
+        self.push_off_search_s = push_off_search_s
+        self.max_swing_s = max_swing_s
+        self.to_fraction = to_fraction
+        self.ic_fraction = ic_fraction
+        self.slap_window_s = slap_window_s
+        self.smooth_s = smooth_s
+        self.min_peak_distance_s = min_peak_distance_s
+
+    @classmethod
+    def shin(cls) -> SwingEventDetector:
+        """Defaults for a shin sensor: its swing peak is higher (1.5 rad/s) and its stance moves more (2.5);
+        toe-off and contact are the rate minima themselves (fractions 1.0). Engineering choices checked
+        on the simulator (benchmarks/bench_shin_only.py: precision 0.996, recall 1.000)."""
+        return cls(swing_min_radps=1.5, stance_energy_max=2.5, to_fraction=1.0, ic_fraction=1.0)
+
+    def detect(self, time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: float) -> SwingEventDetector:
+        """Swings (toe-off → initial contact) from the sagittal rate ``w`` (rad/s, toes-up or swing-forward
+        +), the motion energy (``motion_energy``) and the rate ``fs`` (Hz). Swings where a rule found no
+        toe-off or no contact are dropped (they are not strides). Returns self."""
+        peaks = swing_peaks(w, energy, fs, swing_min_radps=self.swing_min_radps,
+                            stance_energy_max=self.stance_energy_max, smooth_s=self.smooth_s,
+                            min_peak_distance_s=self.min_peak_distance_s)
+        if len(peaks) == 0:
+            self.swings_ = pd.DataFrame({c: np.zeros(0, float if c.endswith("_s") else np.int64)
+                                         for c in EVENT_COLUMNS})
+            return self
+        lo = np.concatenate([[0], peaks[:-1]])
+        hi = np.concatenate([peaks[1:], [len(w)]])
+        peaks = peaks.astype(np.int64)  # a copy: _join_split_swings edits it
+        to_t, to_i, ic_t, ic_i = _swing_events(np.asarray(time_s, float), np.ascontiguousarray(w, float),
+                                               peaks, lo.astype(np.int64), hi.astype(np.int64),
+                                               int(round(self.search_s * fs)),
+                                               int(round(self.push_off_search_s * fs)), self.to_fraction,
+                                               self.ic_fraction, int(round(self.slap_window_s * fs)))
+        _join_split_swings(w, peaks, to_t, to_i, ic_t, ic_i, int(round(self.max_swing_s * fs)))
+        ok = (to_i >= 0) & (ic_i >= 0)
+        self.swings_ = pd.DataFrame({"toe_off_s": to_t[ok], "mid_swing_s": time_s[peaks[ok]],
+                                     "initial_contact_s": ic_t[ok], "to_idx": to_i[ok], "ms_idx": peaks[ok],
+                                     "ic_idx": ic_i[ok]})
+        return self
 
 
 def _join_split_swings(w: np.ndarray, peaks: np.ndarray, to_t: np.ndarray, to_i: np.ndarray,

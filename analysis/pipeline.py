@@ -20,12 +20,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from analysis.algorithm import Algorithm
 from analysis.bouts import BoutRules, gait_tables
 from analysis.columns import STRIDE_COLUMNS, TIME
 from analysis.errors import UserError
 from analysis.orientation.filters import DEFAULT_FILTER, FILTERS
 from analysis.results import GaitResults
-from analysis.strides import join_angle_metrics
+from analysis.strides import StrideDetector, join_angle_metrics
 from analysis.summary import summarise
 
 #: a hole in a sensor's samples longer than this counts as the sensor missing (s)
@@ -105,7 +106,7 @@ def _hole_warnings(holes: dict[str, np.ndarray], span_s: float) -> list[str]:
 
 
 
-class GaitPipeline:
+class GaitPipeline(Algorithm):
     """The whole analysis of one recording, as one algorithm object (gaitmap/tpcp style).
 
     Parameters (the defaults are those of ``imu-logger analyze``):
@@ -115,10 +116,14 @@ class GaitPipeline:
     ``neutral_interval_s``: (start, end) in s from the recording start of quiet standing to use as
     0°; None finds it automatically. When given, a calibration failure raises UserError instead of
     becoming a warning.
+    ``stride_detector``: analysis.strides.StrideDetector (its event and zero-velocity detectors, stride
+    rules and plausible ranges, each documented there).
     ``bout_rules``: analysis.bouts.BoutRules (plausible stride time, pause, minimum strides, spot turns).
     ``missing_s``: a hole in a sensor's samples at least this long (s) flags the strides it overlaps
     ``sensor_missing`` (engineering choice: longer than any BLE reconnection of a working sensor,
     which the gap flags already cover).
+
+    ``get_params()`` and ``clone()`` as every analysis.algorithm.Algorithm.
 
     Action: ``run(samples, gaps)``. Results (trailing underscore, set by ``run``): ``strides_``,
     ``strides_extra_``, ``bouts_``, ``summary_``, ``angles_``, ``warnings_``, ``calibration_messages_``,
@@ -126,16 +131,13 @@ class GaitPipeline:
     """
 
     def __init__(self, filter: str = DEFAULT_FILTER, neutral_interval_s: tuple[float, float] | None = None,  # noqa: A002
-                 bout_rules: BoutRules = BoutRules(), missing_s: float = MISSING_S) -> None:
+                 stride_detector: StrideDetector = StrideDetector(), bout_rules: BoutRules = BoutRules(),
+                 missing_s: float = MISSING_S) -> None:
         self.filter = filter
         self.neutral_interval_s = neutral_interval_s
+        self.stride_detector = stride_detector
         self.bout_rules = bout_rules
         self.missing_s = missing_s
-
-    def get_params(self) -> dict:
-        """The constructor parameters, by name."""
-        return {"filter": self.filter, "neutral_interval_s": self.neutral_interval_s,
-                "bout_rules": self.bout_rules, "missing_s": self.missing_s}
 
     def run(self, samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None, *,
             progress: Progress | None = None) -> GaitPipeline:
@@ -160,7 +162,7 @@ class GaitPipeline:
             warnings.append(f"{p}: fewer than 10 samples, not analysed")
         samples = {p: df for p, df in samples.items() if p not in empty}
         report(0.0, "strides")
-        strides, bouts = gait_tables(samples, self.bout_rules)
+        strides, bouts = gait_tables(samples, self.bout_rules, self.stride_detector)
         report(0.35, "orientation and ankle angles")
         cal_messages: list[str] = []
         angles = pd.DataFrame({TIME: np.zeros(0)})

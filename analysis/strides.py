@@ -10,16 +10,16 @@ Quality flags (``|``-joined, ``ok`` when none):
 ``gap`` the stride spans a time step > 1.5 sample periods (samples are never interpolated);
 ``saturation`` a sample in the stride is at the sensor's clipping level;
 ``turn`` the foot heading changed by more than ``turn_deg`` over the stride;
-``implausible`` stride time, stance fraction, length or speed outside PLAUSIBLE;
+``implausible`` stride time, stance fraction, length or speed outside the ``plausible`` ranges;
 ``shin_only`` events from the shin sensor (no foot sensor on that side).
 
 A stride is initial contact to the next initial contact of the same foot, at most
-``MAX_STRIDE_TIME_S`` apart and with no standstill inside: if the sensor is still (zero-velocity
-detector) for ``MAX_STILL_S`` or longer between the contact and the next toe-off, the person stood
+``max_stride_time_s`` apart and with no standstill inside: if the sensor is still (zero-velocity
+detector) for ``max_still_s`` or longer between the contact and the next toe-off, the person stood
 between two steps and the pair is not a stride (the simulator's walk → stand → spot-turn sequences
 made such "strides" before this rule; a foot-flat in walking lasts at most ~0.25 stride times, i.e.
-0.6 s at the slowest plausible 2.5 s stride). With both sides recorded, ``compute_strides`` also
-drops a pair when both sides were still together for ``STANDING_S`` inside its stance: in walking
+0.6 s at the slowest plausible 2.5 s stride). With both sides recorded, ``StrideDetector`` also
+drops a pair when both sides were still together for ``standing_s`` inside its stance: in walking
 the feet are never still together, so that is standing, however short.
 """
 
@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis import events as ev
 from analysis import zupt
+from analysis.algorithm import Algorithm
 from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import rotate
@@ -39,16 +40,9 @@ from analysis.parallel import in_parallel
 from analysis.windows import runs
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
-#: plausible ranges for one stride of walking (outside: flag ``implausible``)
-PLAUSIBLE = {"stride_time_s": (0.6, 2.5), "stance_fraction": (0.4, 0.85),
-             "stride_length_m": (0.1, 2.3), "speed_mps": (0.05, 3.0)}
-#: consecutive contacts further apart than this are not one stride (a pause)
-MAX_STRIDE_TIME_S = 3.0
-#: a still run this long between a contact and the next toe-off is standing, not a stride
-MAX_STILL_S = 1.0
-#: both sides still together this long is standing (see ``standing_intervals``)
-STANDING_S = 0.3
-TURN_DEG = 20.0
+#: plausible ranges for one stride of walking (outside: flag ``implausible``; see StrideDetector)
+PLAUSIBLE = (("stride_time_s", 0.6, 2.5), ("stance_fraction", 0.4, 0.85),
+             ("stride_length_m", 0.1, 2.3), ("speed_mps", 0.05, 3.0))
 
 
 def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,23 +72,30 @@ def saturated(x: np.ndarray, rel: float = 1e-6) -> np.ndarray:
     return out
 
 
-def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
-    """Events and trajectory of one foot sensor: swings DataFrame, still mask, trajectory, sagittal rate."""
+def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
+                  events: ev.SwingEventDetector | None = None,
+                  zero_velocity: zupt.ZeroVelocityDetector | None = None) -> dict:
+    """Events and trajectory of one foot sensor: swings DataFrame, still mask, trajectory, sagittal rate.
+
+    ``events`` and ``zero_velocity`` default to SwingEventDetector() and ZeroVelocityDetector()."""
+    events = (events or ev.SwingEventDetector()).clone()
+    zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
     fs = zupt.nominal_rate(time_s)
-    still = zupt.zero_velocity(acc, gyr, fs)
+    still = zv.detect(acc, gyr, fs).still_
     traj = zupt.foot_trajectory(time_s, acc, gyr, still)
     axis = ev.principal_rotation_axis(gyr)
     axis = axis * ev.foot_axis_sign(axis, acc, traj["quat"], traj["pos"], traj["segments"])
     w = -(gyr @ axis)  # axis points left; rotation about +left is toes-down
     energy = ev.motion_energy(acc, gyr, fs)
-    swings = ev.detect_swings(time_s, w, energy, fs)
+    swings = events.detect(time_s, w, energy, fs).swings_
     # no zero velocity inside a swing, and one in every stance (zupt.clear_swings, zupt.stance_minima);
     # the trajectory is redone, orientation included, when that changed the mask: the tilt must not be
     # pulled towards the accelerometer of a swing (measured 16-22° off vertical in slow terminal swing)
     ic_i, to_i = swings["ic_idx"].to_numpy(), swings["to_idx"].to_numpy()
     still, n_cleared = zupt.clear_swings(still, to_i, ic_i)
     next_to = np.minimum(np.concatenate([to_i[1:], [len(time_s)]]), ic_i + int(1.5 * fs))
-    still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to)
+    still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to, min_still_samples=zv.min_still_samples,
+                                         stance_gyr_max_radps=zv.stance_gyr_max_radps)
     if n_forced or n_cleared:
         traj = None  # frees the first pass's arrays before the second is made
         traj = zupt.foot_trajectory(time_s, acc, gyr, still)
@@ -123,20 +124,23 @@ def _add_swing_geometry(swings: pd.DataFrame, traj: dict, energy: np.ndarray, t:
     swings["displacement_m"] = np.linalg.norm(d, axis=1)
 
 
-def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray) -> dict:
+def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
+                  events: ev.SwingEventDetector | None = None,
+                  zero_velocity: zupt.ZeroVelocityDetector | None = None) -> dict:
     """Events of a shin sensor: the shin swings forward fast in mid-swing (largest positive rate).
 
-    Toe-off and contact are the negative rate minima before and after mid-swing (fractions 1.0).
+    With the default ``events`` (SwingEventDetector.shin()), toe-off and contact are the negative rate
+    minima before and after mid-swing (fractions 1.0).
     """
+    events = (events or ev.SwingEventDetector.shin()).clone()
+    zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
     fs = zupt.nominal_rate(time_s)
     axis = ev.principal_rotation_axis(gyr)
     w = gyr @ axis
     w = w * ev.shin_swing_sign(w, acc, fs)
     energy = ev.motion_energy(acc, gyr, fs)
-    swings = ev.detect_swings(time_s, w, energy, fs, swing_min_radps=1.5, stance_energy_max=2.5,
-                              to_fraction=1.0, ic_fraction=1.0)
-    return {"fs": fs, "swings": swings, "energy": energy, "rate": w,
-            "still": zupt.zero_velocity(acc, gyr, fs)}
+    swings = events.detect(time_s, w, energy, fs).swings_
+    return {"fs": fs, "swings": swings, "energy": energy, "rate": w, "still": zv.detect(acc, gyr, fs).still_}
 
 
 def contains_standstill(still: np.ndarray, a: np.ndarray, b: np.ndarray, min_len: int) -> np.ndarray:
@@ -158,26 +162,20 @@ def _wrap_deg(x: np.ndarray) -> np.ndarray:
     return (x + 180.0) % 360.0 - 180.0
 
 
-def side_strides(df: pd.DataFrame, side: str, *, shin_only: bool = False,
-                 max_stride_time_s: float = MAX_STRIDE_TIME_S, turn_deg: float = TURN_DEG) -> pd.DataFrame:
-    """Strides of one side from its foot sensor (or its shin when ``shin_only``)."""
-    t, acc, gyr, res = side_analysis(df, side, shin_only=shin_only)
-    if res is None:
-        return pd.DataFrame(columns=list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS))
-    return strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only,
-                                 max_stride_time_s=max_stride_time_s, turn_deg=turn_deg)
-
-
-def side_analysis(df: pd.DataFrame, side: str, *, shin_only: bool = False
+def side_analysis(df: pd.DataFrame, side: str, *, shin_only: bool = False, detector: StrideDetector | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict | None]:
-    """Arrays of one sensor and its ``foot_analysis``/``shin_analysis`` (None with < 10 samples)."""
+    """Arrays of one sensor and its ``foot_analysis``/``shin_analysis`` (None with < 10 samples), with the
+    event and zero-velocity detectors of ``detector`` (default StrideDetector())."""
+    d = detector or StrideDetector()
     t, acc, gyr = _arrays(df, f"{side}_{'shin' if shin_only else 'foot'}")
     if len(t) < 10:
         return t, acc, gyr, None
-    return t, acc, gyr, (shin_analysis(t, acc, gyr) if shin_only else foot_analysis(t, acc, gyr))
+    if shin_only:
+        return t, acc, gyr, shin_analysis(t, acc, gyr, events=d.shin_events, zero_velocity=d.zero_velocity)
+    return t, acc, gyr, foot_analysis(t, acc, gyr, events=d.foot_events, zero_velocity=d.zero_velocity)
 
 
-def standing_intervals(stills: list[tuple[np.ndarray, np.ndarray]], min_s: float = STANDING_S,
+def standing_intervals(stills: list[tuple[np.ndarray, np.ndarray]], min_s: float,
                        step_s: float = 0.01) -> np.ndarray:
     """(k, 2) [start, end] times (s) where every given sensor is still for at least ``min_s``.
 
@@ -213,9 +211,11 @@ def overlaps_intervals(intervals: np.ndarray, a: np.ndarray, b: np.ndarray, min_
 
 
 def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: dict, side: str, *,
-                          shin_only: bool = False, max_stride_time_s: float = MAX_STRIDE_TIME_S,
-                          turn_deg: float = TURN_DEG, max_still_s: float = MAX_STILL_S) -> pd.DataFrame:
-    """Strides table of one side from the result of ``foot_analysis`` or ``shin_analysis``."""
+                          shin_only: bool = False, detector: StrideDetector | None = None) -> pd.DataFrame:
+    """Strides table of one side from the result of ``foot_analysis`` or ``shin_analysis``, with the rules
+    of ``detector`` (default StrideDetector())."""
+    d = detector or StrideDetector()
+    max_stride_time_s, turn_deg, max_still_s = d.max_stride_time_s, d.turn_deg, d.max_still_s
     cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
     sw = res["swings"]
     if len(sw) < 2:
@@ -273,7 +273,7 @@ def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: 
             flags[i].append("saturation")
     turn = np.abs(out["turning_angle_deg"].to_numpy()) > turn_deg
     bad = np.zeros(len(k), bool)
-    for col, (lo, hi) in PLAUSIBLE.items():
+    for col, lo, hi in d.plausible:
         v = out[col].to_numpy(float)
         bad |= ~np.isnan(v) & ((v < lo) | (v > hi))
     for i in range(len(k)):
@@ -303,39 +303,81 @@ def _clearance(z: np.ndarray, t: np.ndarray, m0: np.ndarray, m1: np.ndarray) -> 
     return out
 
 
-def compute_strides(signals: dict[str, pd.DataFrame], *, standing_s: float = STANDING_S) -> pd.DataFrame:
-    """Strides of both sides from a dict placement -> DataFrame (feet preferred, shins as fallback).
+class StrideDetector(Algorithm):
+    """Strides of both sides (module docstring) from a dict placement -> samples DataFrame.
 
-    Each foot row gets ``peak_tibial_accel_g`` when that side's shin is present. With sensors on both
-    sides, a stride whose stance (contact → next toe-off) contains ``standing_s`` of both sides
-    being still is dropped: the person stood between those two steps.
+    Parameters:
+    ``foot_events``, ``shin_events``: analysis.events.SwingEventDetector of a foot and of a shin;
+    ``zero_velocity``: analysis.zupt.ZeroVelocityDetector;
+    ``max_stride_time_s`` (s, 3.0): consecutive contacts further apart are a pause, not a stride
+    (engineering choice: above the slowest plausible stride, 2.5 s, and the simulator's very slow
+    2.3 s strides);
+    ``max_still_s`` (s, 1.0): a still run this long between a contact and the next toe-off is standing
+    (a foot-flat lasts at most ~0.25 stride times, 0.6 s at a 2.5 s stride);
+    ``standing_s`` (s, 0.3): both sides still together this long inside a stance is standing (in
+    walking the feet are never still together; engineering choice: 3 samples of the 0.01 s grid
+    would do, 0.3 s keeps noise from dropping strides);
+    ``turn_deg`` (deg, 20): a stride whose foot heading changes by more is flagged ``turn``
+    (engineering choice, the same value as analysis.bouts.BoutRules.spot_turn_deg);
+    ``plausible``: (column, low, high) ranges of one stride of walking, outside which it is flagged
+    ``implausible``. Engineering choice: wide ranges around adult walking (comfortable stride time
+    1.0-1.2 s and stride length 1.3-1.5 m, Oberg et al. 1993; stance about 60 % of the stride, Perry
+    2010) that flag only what cannot be a walking stride, from shuffling to the start of running.
+
+    Action: ``detect(signals)`` (feet preferred, shins as fallback); result ``strides_``
+    (STRIDE_COLUMNS + STRIDE_EXTRA_COLUMNS). Each foot row gets ``peak_tibial_accel_g`` when that
+    side's shin is present.
     """
-    def one_side(side: str) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]] | None:
-        foot, shin = signals.get(f"{side}_foot"), signals.get(f"{side}_shin")
-        shin_only = foot is None
-        t, acc, gyr, res = side_analysis(shin if shin_only else foot, side, shin_only=shin_only)
-        if res is None:
-            return None
-        s = strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only)
-        if shin is not None and len(s):
-            s["peak_tibial_accel_g"] = peak_tibial_acceleration(s["start_s"].to_numpy(), shin)
-        return s, (t, res["still"])
 
-    sides = [s for s in ("left", "right")
-             if signals.get(f"{s}_foot") is not None or signals.get(f"{s}_shin") is not None]
-    done = [r for r in in_parallel(one_side, sides) if r is not None]
-    stills = [still for _, still in done]
-    cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
-    parts = [p for p, _ in done if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)[cols]
-    stand = standing_intervals(stills, standing_s)
-    drop = overlaps_intervals(stand, out["start_s"].to_numpy(float), out["toe_off_s"].to_numpy(float),
-                              standing_s)
-    out = out[~drop].reset_index(drop=True)
-    out["stride_id"] = out.groupby("side").cumcount()
-    return out
+    def __init__(self, foot_events: ev.SwingEventDetector = ev.SwingEventDetector(),
+                 shin_events: ev.SwingEventDetector = ev.SwingEventDetector.shin(),
+                 zero_velocity: zupt.ZeroVelocityDetector = zupt.ZeroVelocityDetector(),
+                 max_stride_time_s: float = 3.0, max_still_s: float = 1.0, standing_s: float = 0.3,
+                 turn_deg: float = 20.0, plausible: tuple[tuple[str, float, float], ...] = PLAUSIBLE) -> None:
+        self.foot_events = foot_events
+        self.shin_events = shin_events
+        self.zero_velocity = zero_velocity
+        self.max_stride_time_s = max_stride_time_s
+        self.max_still_s = max_still_s
+        self.standing_s = standing_s
+        self.turn_deg = turn_deg
+        self.plausible = plausible
+
+    def detect(self, signals: dict[str, pd.DataFrame]) -> StrideDetector:
+        """Strides of both sides of a recording. Returns self."""
+        def one_side(side: str) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]] | None:
+            foot, shin = signals.get(f"{side}_foot"), signals.get(f"{side}_shin")
+            shin_only = foot is None
+            t, acc, gyr, res = side_analysis(shin if shin_only else foot, side, shin_only=shin_only, detector=self)
+            if res is None:
+                return None
+            s = strides_from_analysis(t, acc, gyr, res, side, shin_only=shin_only, detector=self)
+            if shin is not None and len(s):
+                s["peak_tibial_accel_g"] = peak_tibial_acceleration(s["start_s"].to_numpy(), shin)
+            return s, (t, res["still"])
+
+        sides = [s for s in ("left", "right")
+                 if signals.get(f"{s}_foot") is not None or signals.get(f"{s}_shin") is not None]
+        done = [r for r in in_parallel(one_side, sides) if r is not None]
+        stills = [still for _, still in done]
+        cols = list(STRIDE_COLUMNS) + list(STRIDE_EXTRA_COLUMNS)
+        parts = [p for p, _ in done if len(p)]
+        if not parts:
+            self.strides_ = pd.DataFrame(columns=cols)
+            return self
+        out = pd.concat(parts, ignore_index=True)[cols]
+        stand = standing_intervals(stills, self.standing_s)
+        drop = overlaps_intervals(stand, out["start_s"].to_numpy(float), out["toe_off_s"].to_numpy(float),
+                                  self.standing_s)
+        out = out[~drop].reset_index(drop=True)
+        out["stride_id"] = out.groupby("side").cumcount()
+        self.strides_ = out
+        return self
+
+
+def compute_strides(signals: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Strides of both sides with the default StrideDetector (see there)."""
+    return StrideDetector().detect(signals).strides_
 
 
 def peak_tibial_acceleration(contact_s: np.ndarray, shin: pd.DataFrame, window_s: float = 0.1) -> np.ndarray:

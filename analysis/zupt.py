@@ -2,14 +2,14 @@
 
 Frames: sensor frame in, world frame (z up, heading of the first sample arbitrary) out; metres, seconds.
 
-Zero-velocity detector (``zero_velocity``): a sample is still when, over a centred window of
+Zero-velocity detector (``ZeroVelocityDetector``): a sample is still when, over a centred window of
 ``window_s``, the largest gyroscope norm is below ``gyr_thresh_radps`` and the largest deviation of the
 accelerometer norm from g is below ``acc_thresh_mps2``. On the ipol_feet recordings (Xsens on the foot
 dorsum) the middle third of stance has a median peak gyro norm of 0.64 rad/s, and its 90th percentile
 is 2.4 rad/s, so a fixed threshold misses fast strides (139 of ~2000 stances, mostly subjects 4 and
 10); strides.foot_analysis therefore also marks, in every stance without a still sample, the
-``MIN_STILL_SAMPLES`` samples of least motion energy (``stance_minima``), provided they are below
-``STANCE_GYR_MAX_RADPS``. Benchmarks/bench_gait_ipol.py prints how many stances needed that. It also
+``min_still_samples`` samples of least motion energy (``stance_minima``), provided they are below
+``stance_gyr_max_radps``. Benchmarks/bench_gait_ipol.py prints how many stances needed that. It also
 clears still samples inside detected swings (``clear_swings``): slow terminal swing can look still.
 
 Trajectory (``foot_trajectory``): strapdown integration between zero-velocity periods. Orientation is
@@ -23,6 +23,12 @@ a lost-packet gap the integral spans the gap's length without holding one end's 
 invented; the stride is flagged ``gap``). On ipol_feet with real loss patterns applied to loss-free
 trials, the error of strides spanning ≥ 3 gaps fell from p5/p95 −0.34/+0.30 m (holding the previous
 sample) to −0.19/+0.24 m; on the simulator the stride-length MAE fell from 0.37 % to 0.29 %.
+
+This orientation is not the one of the ankle angles (analysis.calibration, the ``smoothed`` filter):
+the strapdown needs the tilt at each stance to match that stance's measured gravity (its velocity
+is zero there), while the angles need an orientation smooth across stances. With the filter's
+orientation here, the stride-length error on the simulator (1 h, both legs, random mounting; without
+spot turns and gap strides) rose from mean 0.11 % / p95 0.26 % to 0.28 % / 0.52 %.
 """
 
 from __future__ import annotations
@@ -30,19 +36,13 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from analysis.algorithm import Algorithm
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import _mul, rotate
 from analysis.stillness import still_samples
 from analysis.vectors import row_norms
 from analysis.windows import runs
 
-#: default detector parameters (tuned on ipol_feet, see the module docstring)
-GYR_THRESH_RADPS = 0.6
-ACC_THRESH_MPS2 = 1.5
-WINDOW_S = 0.05
-STANCE_GYR_MAX_RADPS = 3.0
-#: still samples given to a stance the fixed thresholds missed (30 ms at 100 Hz)
-MIN_STILL_SAMPLES = 3
 #: a step in time larger than this many sample periods is a gap
 GAP_FACTOR = 1.5
 #: a moving segment is anchored at the least-rotating sample within this much of each still run's edge
@@ -53,19 +53,44 @@ ANCHOR_WINDOW_S = 0.1
 TILT_RATE_MARGIN_RADPS = 0.05
 
 
-def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float, *,
-                  gyr_thresh_radps: float = GYR_THRESH_RADPS,
-                  acc_thresh_mps2: float = ACC_THRESH_MPS2,
-                  window_s: float = WINDOW_S) -> np.ndarray:
-    """Boolean mask (n,) of zero-velocity samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs``
-    Hz: analysis.stillness.still_samples with the thresholds tuned for a foot in stance."""
-    return still_samples(acc, gyr, fs, gyr_max_radps=gyr_thresh_radps, acc_dev_max_mps2=acc_thresh_mps2,
-                         window_s=window_s)
+class ZeroVelocityDetector(Algorithm):
+    """Zero-velocity (foot-flat) samples of a foot sensor (rules: module docstring).
+
+    Parameters: ``gyr_thresh_radps`` (rad/s, 0.6), ``acc_thresh_mps2`` (m/s², 1.5) and ``window_s``
+    (s, 0.05): a sample is still when, over the centred window, the gyroscope norm stays below the
+    first and the accelerometer norm within the second of g (analysis.stillness.still_samples); tuned on
+    ipol_feet subjects 1-10 (Xsens on the foot dorsum: the middle third of stance has a median peak
+    gyro norm of 0.64 rad/s). ``min_still_samples`` (3, 30 ms at 100 Hz) and ``stance_gyr_max_radps``
+    (rad/s, 3.0): a stance the thresholds missed gets its ``min_still_samples`` least-moving samples
+    as still if the gyro norm there stays below ``stance_gyr_max_radps`` (``stance_minima``; ipol_feet:
+    the 90th percentile of mid-stance peak gyro norm is 2.4 rad/s).
+
+    Action: ``detect(acc, gyr, fs)``; result ``still_`` (bool (n,)).
+    """
+
+    def __init__(self, gyr_thresh_radps: float = 0.6, acc_thresh_mps2: float = 1.5, window_s: float = 0.05,
+                 min_still_samples: int = 3, stance_gyr_max_radps: float = 3.0) -> None:
+        self.gyr_thresh_radps = gyr_thresh_radps
+        self.acc_thresh_mps2 = acc_thresh_mps2
+        self.window_s = window_s
+        self.min_still_samples = min_still_samples
+        self.stance_gyr_max_radps = stance_gyr_max_radps
+
+    def detect(self, acc: np.ndarray, gyr: np.ndarray, fs: float) -> ZeroVelocityDetector:
+        """Zero-velocity samples from sensor-frame acc (m/s²) and gyro (rad/s) at ``fs`` Hz. Returns self."""
+        self.still_ = still_samples(acc, gyr, fs, gyr_max_radps=self.gyr_thresh_radps,
+                                    acc_dev_max_mps2=self.acc_thresh_mps2, window_s=self.window_s)
+        return self
+
+
+def zero_velocity(acc: np.ndarray, gyr: np.ndarray, fs: float) -> np.ndarray:
+    """Boolean mask (n,) of zero-velocity samples with the default ZeroVelocityDetector."""
+    return ZeroVelocityDetector().detect(acc, gyr, fs).still_
 
 
 def stance_minima(still: np.ndarray, energy: np.ndarray, gyr: np.ndarray, contact_idx: np.ndarray,
-                  next_toe_off_idx: np.ndarray, *, min_still_samples: int = MIN_STILL_SAMPLES,
-                  stance_gyr_max_radps: float = STANCE_GYR_MAX_RADPS) -> tuple[np.ndarray, int]:
+                  next_toe_off_idx: np.ndarray, *, min_still_samples: int,
+                  stance_gyr_max_radps: float) -> tuple[np.ndarray, int]:
     """Still mask with every stance that has no still sample given its least-motion samples.
 
     A stance is [contact, next toe-off) of one foot (indices). Where the fixed-threshold detector

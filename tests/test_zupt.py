@@ -77,8 +77,10 @@ def test_stance_minima_restores_a_missed_stance():
     missed[110:170] = False  # the fixed thresholds missed this stance
     assert len(zupt.foot_trajectory(t, acc, gyr, missed)["segments"]) == 2
     energy = events.motion_energy(acc, gyr, 100.0)
-    fixed, n = zupt.stance_minima(missed, energy, gyr, np.array([110, 220]), np.array([170, 280]))
-    assert n == 1 and fixed[110:170].sum() == zupt.MIN_STILL_SAMPLES
+    zv = zupt.ZeroVelocityDetector()
+    fixed, n = zupt.stance_minima(missed, energy, gyr, np.array([110, 220]), np.array([170, 280]),
+                                  min_still_samples=zv.min_still_samples, stance_gyr_max_radps=zv.stance_gyr_max_radps)
+    assert n == 1 and fixed[110:170].sum() == zv.min_still_samples
     tr = zupt.foot_trajectory(t, acc, gyr, fixed)
     seg = tr["segments"]
     d = np.linalg.norm(tr["pos"][seg[:, 1], :2] - tr["pos"][seg[:, 0], :2], axis=1)
@@ -86,4 +88,5 @@ def test_stance_minima_restores_a_missed_stance():
     # a stance whose least motion still turns fast is not forced
     fast = gyr.copy()
     fast[110:170] += 5.0
-    assert zupt.stance_minima(missed, energy, fast, np.array([110]), np.array([170]))[1] == 0
+    assert zupt.stance_minima(missed, energy, fast, np.array([110]), np.array([170]), min_still_samples=3,
+                              stance_gyr_max_radps=3.0)[1] == 0
