@@ -138,8 +138,9 @@ class MovellaDot(SensorModel):
                 good.append(i)
                 chunks.append(p[:RATE_QUANTITIES_LEN])
         rec = np.frombuffer(b"".join(chunks), dtype=_RECORD)
-        acc = rec["acc"].astype(np.float64)
-        gyr_dps = rec["gyr"].astype(np.float64)
+        with np.errstate(invalid="ignore"):  # a signalling-NaN bit pattern warns when widened; listed below
+            acc = rec["acc"].astype(np.float64)
+            gyr_dps = rec["gyr"].astype(np.float64)
         finite = np.isfinite(acc).all(axis=1) & np.isfinite(gyr_dps).all(axis=1)
         plausible = finite & (np.abs(np.nan_to_num(acc)) <= _PLAUSIBLE_ACC).all(axis=1) & \
             (np.abs(np.nan_to_num(gyr_dps)) <= _PLAUSIBLE_GYR_DPS).all(axis=1)
