@@ -16,8 +16,8 @@ from .sensor import SensorData
 
 #: the neutral pose lasts at least this long (s): one rest period of analysis.stillness
 MIN_NEUTRAL_S = 1.0
-#: a still period is split where the posture changes by more than this (deg; engineering choice: above the
-#: accelerometer noise of the direction over 0.5 s, ~0.3°, below a visible change of posture)
+#: a still period is split where the posture changes by more than this (deg; engineering choice: small
+#: against a change of posture such as sitting down, large against the sway of quiet standing)
 POSE_TOL_DEG = 2.0
 #: neutral standing should be followed by walking within this time (s; the protocol asks the walker to
 #: stand a few seconds and then walk)

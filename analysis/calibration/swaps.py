@@ -22,8 +22,8 @@ from .sensor import SensorData
 FOOT_STILL_MIN = 0.05
 SHIN_STILL_MAX = 0.12
 #: a shin belongs to the other side's foot when its swing envelope correlates with that foot's by this
-#: much more than with its own side's (engineering choice: the same-side correlation of a correctly
-#: worn leg is 0.6-0.9 on the simulator, the cross-side one near 0 since the legs swing in antiphase)
+#: much more than with its own side's (engineering choice: on the simulator, 2 seeds x 4 min, the
+#: same-side correlation of correctly worn legs is 0.89-0.94, the cross-side one 0.14-0.44)
 PAIRING_MARGIN = 0.2
 
 
