@@ -10,9 +10,11 @@ added to its ``quality`` (``|``-joined), so it is no longer ``ok`` and must stay
 ``rhythm`` the other foot's ``ok`` stride holding this stride's middle has the same stride time
     within ``rhythm_tolerance`` (|ln(T / T_other)|): the two feet of a walker keep one cadence.
 ``atypical`` the step model (``StepModel``) puts the pair (stride time, stride length), each relative
-    to the bout's median over both feet, outside what walking produces. It checks stride length
-    against stride time and against the bout's median at once, relative to the walker's own bout,
-    so it carries over to walkers of another height or speed.
+    to the median of the other foot's strides around it in its bout (``local_relative``), outside
+    what walking produces. It checks stride length against stride time and against the bout's
+    median at once, relative to the walker's own strides, so it carries over to walkers of another
+    height or speed; the median is local because a bout's cadence may change (issue 11: through a
+    U-turn), and of the other foot because a foot locked onto a wrong rhythm would set its own.
 ``swing_count`` both feet cover the bout's distance, so they make as many swings: a foot with more
     than ``count_tolerance`` strides more than the other *and* a median stride length shorter by
     more than ``length_tolerance`` (ln ratio) cut the same distance into too many strides (issue
@@ -30,14 +32,17 @@ import numpy as np
 import pandas as pd
 
 CHECK_FLAGS = ("no_bout", "alternation", "rhythm", "atypical", "swing_count")
+#: half-width (s) of the window of neighbouring strides the step model compares a stride with: about
+#: three strides of each foot, short enough to follow a cadence change through a turn
+LOCAL_WINDOW_S = 3.0
 
 
 @dataclass(frozen=True)
 class StepModel:
-    """Gaussian mixture of z = (ln(T / T_bout), ln(L / L_bout)) for walking strides, with a limit.
+    """Gaussian mixture of z = (ln(T / T_ref), ln(L / L_ref)) for walking strides, with a limit.
 
-    T stride time (s), L stride length (m), ``_bout`` the median of that bout's strides of both
-    feet. Walking has several kinds of strides (steady, the half-length first and last strides of a
+    T stride time (s), L stride length (m), ``_ref`` the median of the other foot's strides around
+    it in its bout (``local_relative``). Walking has several kinds of strides (steady, the half-length first and last strides of a
     bout, those next to a turn), hence a mixture; ``max_nll`` is the largest negative log-density a
     trusted stride has: the ``limit_quantile`` of the fitting strides. Defaults fitted on ipol_feet
     subjects 1-5 (strides whose contacts are two consecutive reference heel strikes, quality ``ok``):
@@ -52,7 +57,7 @@ class StepModel:
     @classmethod
     def fit(cls, z: np.ndarray, components: int = 3, limit_quantile: float = 0.995,
             iterations: int = 300) -> "StepModel":
-        """Maximum-likelihood mixture (EM) on (n, 2) features ``z`` (``bout_relative``), rows with NaN
+        """Maximum-likelihood mixture (EM) on (n, 2) features ``z`` (``local_relative``), rows with NaN
         dropped; components start from equal slices of the strides ordered by length."""
         z = z[np.isfinite(z).all(axis=1)]
         if len(z) < 10 * components:
@@ -73,6 +78,12 @@ class StepModel:
                     tuple(tuple(tuple(map(float, row)) for row in c) for c in cov))
         return dataclasses.replace(model, max_nll=float(np.quantile(model.nll(z), limit_quantile)))
 
+    def bic(self, z: np.ndarray) -> float:
+        """Bayesian information criterion of the model on the complete rows of ``z`` (lower is better)."""
+        z = z[np.isfinite(z).all(axis=1)]
+        n_params = 6 * len(self.weights) - 1  # per component: weight, 2 means, 3 covariances; weights sum to 1
+        return float(2.0 * self.nll(z).sum() + n_params * np.log(len(z)))
+
     def nll(self, z: np.ndarray) -> np.ndarray:
         """Negative log-density of each row of ``z`` (NaN where a feature is NaN)."""
         dens = np.asarray(self.weights) * np.exp(-_nll_each(z, np.asarray(self.means), np.asarray(self.covs)))
@@ -88,26 +99,39 @@ def _nll_each(z: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
     return 0.5 * m + 0.5 * np.log(np.linalg.det(cov))[None] + np.log(2 * np.pi)
 
 
-#: fitted on ipol_feet subjects 1-5 (benchmarks/bench_stride_checks.py prints it); held out: 6-10
+#: fitted on ipol_feet subjects 1-5, 3 components: least BIC of 1-5 (benchmarks/bench_stride_checks.py
+#: prints the fit); subjects 6-10 held out
 IPOL_STEP_MODEL = StepModel(
-    weights=(0.04376, 0.1944, 0.7618),
-    means=((0.04499, -0.7050), (0.06375, -0.04093), (-0.008446, 0.01006)),
-    covs=(((0.005957, -0.002703), (-0.002703, 0.2673)),
-          ((0.004662, -0.0003461), (-0.0003461, 0.003215)),
-          ((0.0004146, -0.0001278), (-0.0001278, 0.0005854))),
-    max_nll=3.781)
+    weights=(0.04526, 0.1547, 0.8001),
+    means=((0.0214, -0.6288), (0.06142, -0.02894), (-0.003374, 0.003191)),
+    covs=(((0.00416, 0.006525), (0.006525, 0.2744)),
+          ((0.003255, 5.705e-05), (5.705e-05, 0.002249)),
+          ((0.0003305, 9.812e-06), (9.812e-06, 0.0004334))),
+    max_nll=3.82)
 
 
-def bout_relative(strides: pd.DataFrame) -> np.ndarray:
-    """(n, 2) features ln(T / T_bout), ln(L / L_bout) per stride (bout medians over both feet;
-    NaN outside bouts)."""
+def local_relative(strides: pd.DataFrame, window_s: float = LOCAL_WINDOW_S) -> np.ndarray:
+    """(n, 2) features ln(T / T_ref), ln(L / L_ref) per stride; NaN outside bouts.
+
+    ``_ref`` is the median over the *other* foot's strides of the same bout whose middles lie within
+    ``window_s`` (s) of this stride's middle: over a gait cycle both feet move forward by the same
+    distance in the same time, whatever the walker, and a foot locked onto a wrong rhythm cannot
+    set its own reference. Without such strides (one foot recorded, a bout's edge) the median of both
+    feet's strides in the window is used.
+    """
     z = np.full((len(strides), 2), np.nan)
     bout = strides["bout_id"].to_numpy()
-    for k, col in enumerate(("stride_time_s", "stride_length_m")):
-        v = strides[col].to_numpy(float)
-        med = pd.Series(v).groupby(bout).transform("median").to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z[:, k] = np.where(bout >= 0, np.log(v / med), np.nan)
+    side = strides["side"].to_numpy()
+    mid = 0.5 * (strides["start_s"].to_numpy(float) + strides["end_s"].to_numpy(float))
+    vals = np.column_stack([strides["stride_time_s"].to_numpy(float), strides["stride_length_m"].to_numpy(float)])
+    for b in np.unique(bout[bout >= 0]):  # per bout, then per stride over its few neighbours
+        rows = np.flatnonzero(bout == b)
+        for i in rows:
+            near = rows[np.abs(mid[rows] - mid[i]) <= window_s]
+            other = near[side[near] != side[i]]
+            ref = np.nanmedian(vals[other if len(other) else near], axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z[i] = np.log(vals[i] / ref)
     return z
 
 
@@ -196,7 +220,7 @@ class StrideChecks:
         n_other = other_foot_contacts(s)
         with np.errstate(divide="ignore", invalid="ignore"):
             rhythm = np.abs(np.log(s["stride_time_s"].to_numpy(float) / other_foot_stride_time(s)))
-        self.nll_ = self.model.nll(bout_relative(s))
+        self.nll_ = self.model.nll(local_relative(s))
         excess, length_ratio = swing_count_excess(s)
         self.flags_ = pd.DataFrame({
             "no_bout": ~in_bout,

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.stride_checks import (CHECK_FLAGS, StepModel, StrideChecks, bout_relative,  # noqa: E402
+from analysis.stride_checks import (CHECK_FLAGS, StepModel, StrideChecks, local_relative,  # noqa: E402
                                     other_foot_stride_time)
 from analysis.strides import compute_strides  # noqa: E402
 from analysis.walking_bouts import WalkingBouts  # noqa: E402
@@ -89,12 +89,15 @@ def all_strides(data: Path = DATA, subjects: range = range(1, 11)) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
-def fit_model(strides: pd.DataFrame) -> StepModel:
-    """StepModel fitted on the right ``ok`` strides given (per trial bout medians)."""
-    z = np.vstack([bout_relative(g) for _, g in strides.groupby("trial", sort=False)])
+def fit_model(strides: pd.DataFrame, max_components: int = 5) -> tuple[StepModel, dict[int, float]]:
+    """StepModel fitted on the right ``ok`` strides given (medians of neighbouring strides), with the number
+    of components of least BIC; also the BIC per number of components."""
+    z = np.vstack([local_relative(g) for _, g in strides.groupby("trial", sort=False)])
     keep = np.concatenate([(g["right"] & (g["quality"] == "ok")).to_numpy()
                            for _, g in strides.groupby("trial", sort=False)])
-    return StepModel.fit(z[keep])
+    models = {k: StepModel.fit(z[keep], components=k) for k in range(1, max_components + 1)}
+    bic = {k: m.bic(z[keep]) for k, m in models.items()}
+    return models[min(bic, key=bic.get)], bic
 
 
 def checked(strides: pd.DataFrame, checks: StrideChecks) -> pd.DataFrame:
@@ -140,7 +143,8 @@ def main() -> None:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
     strides = all_strides(data)
     tune = strides["subject"].isin(TUNE)
-    model = fit_model(strides[tune])
+    model, bic = fit_model(strides[tune])
+    print("BIC per number of components:", {k: round(v, 1) for k, v in bic.items()})
     print("StepModel fitted on subjects 1-5:", model)
     rhythm = np.concatenate([np.abs(np.log(g["stride_time_s"].to_numpy() / other_foot_stride_time(g)))
                              [(g["right"] & (g["quality"] == "ok")).to_numpy()]

@@ -117,7 +117,7 @@ def ipol(ipol_feet):
 
 def test_the_default_model_is_the_fit_on_ipol_subjects_1_to_5(ipol):
     bench, strides = ipol
-    m = bench.fit_model(strides[strides["subject"].isin(bench.TUNE)])
+    m, _ = bench.fit_model(strides[strides["subject"].isin(bench.TUNE)])
     assert m.max_nll == pytest.approx(IPOL_STEP_MODEL.max_nll, rel=1e-3)
     assert np.asarray(m.means) == pytest.approx(np.asarray(IPOL_STEP_MODEL.means), rel=1e-3)
     assert np.asarray(m.covs) == pytest.approx(np.asarray(IPOL_STEP_MODEL.covs), rel=1e-3)
