@@ -29,6 +29,14 @@ def load_benchmark(name: str) -> ModuleType:
     return module
 
 
+def run_cli(*args):
+    """``imu-logger ARGS`` run in-process as a user types it (each argument as a string): click's Result."""
+    from click.testing import CliRunner  # imported here: a broken CLI then fails its tests, not collection
+
+    from imu_logger.cli import cli
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     """``../shared/datasets``. Absent: the test skips, or fails where ``IMU_LOGGER_REQUIRE_SHARED=1``."""

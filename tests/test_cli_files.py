@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from imu_logger.cli import cli
+from conftest import run_cli
 
 
 def _generic_csv(path, n=500, fs=100.0, deg=False, seed=0):
@@ -22,34 +21,30 @@ def _generic_csv(path, n=500, fs=100.0, deg=False, seed=0):
     return df
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def test_import_info_export_round_trip(tmp_path):
     left = _generic_csv(tmp_path / "lf.csv", seed=1)
     right = _generic_csv(tmp_path / "rf.csv", deg=True, seed=2)
     rec = tmp_path / "rec.mcap"
-    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", rec)
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", rec)
     assert r.exit_code == 0, r.output
     assert "left_foot: 500 samples" in r.output
-    r = run("import", "csv", "--placement", f"right_foot={tmp_path / 'rf.csv'}",
-            "--gyro-unit", "deg/s", "--out", tmp_path / "rec2.mcap")
+    r = run_cli("import", "csv", "--placement", f"right_foot={tmp_path / 'rf.csv'}",
+                "--gyro-unit", "deg/s", "--out", tmp_path / "rec2.mcap")
     assert r.exit_code == 0, r.output
 
-    r = run("info", rec)
+    r = run_cli("info", rec)
     assert r.exit_code == 0, r.output
     assert "left_foot" in r.output and "500 samples" in r.output and "0 missing" in r.output
 
     out = tmp_path / "export"
-    r = run("export", rec, "--raw", "--format", "csv", "--out", out)
+    r = run_cli("export", rec, "--raw", "--format", "csv", "--out", out)
     assert r.exit_code == 0, r.output
     back = pd.read_csv(out / "left_foot.csv")
     assert list(back.columns) == ["time_s", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
     np.testing.assert_allclose(back["time_s"], left["time_s"] - 3.0, atol=1e-6)
     np.testing.assert_allclose(back[["acc_x", "gyr_z"]], left[["acc_x", "gyr_z"]], rtol=1e-5, atol=1e-5)
 
-    r = run("export", tmp_path / "rec2.mcap", "--raw", "--out", tmp_path / "e2")
+    r = run_cli("export", tmp_path / "rec2.mcap", "--raw", "--out", tmp_path / "e2")
     back = pd.read_csv(tmp_path / "e2" / "right_foot.csv")
     np.testing.assert_allclose(back["gyr_y"], np.deg2rad(right["gyr_y"]), rtol=1e-5, atol=1e-6)
 
@@ -64,32 +59,32 @@ def test_import_info_export_round_trip(tmp_path):
 def test_import_bad_csv_names_the_file(tmp_path, content, message):
     bad = tmp_path / "bad.csv"
     bad.write_text(content)
-    r = run("import", "csv", "--placement", f"left_foot={bad}", "--out", tmp_path / "x.mcap")
+    r = run_cli("import", "csv", "--placement", f"left_foot={bad}", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2
     assert "bad.csv" in r.output and message in r.output
     assert "Traceback" not in r.output
 
 
 def test_bad_placement_and_missing_file(tmp_path):
-    r = run("import", "csv", "--placement", "left_knee=x.csv", "--out", tmp_path / "x.mcap")
+    r = run_cli("import", "csv", "--placement", "left_knee=x.csv", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2 and "unknown placement 'left_knee'" in r.output
-    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'nope.csv'}", "--out",
-            tmp_path / "x.mcap")
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'nope.csv'}", "--out",
+                tmp_path / "x.mcap")
     assert r.exit_code == 2 and "nope.csv: file not found" in r.output
 
 
 def test_info_on_foreign_and_truncated_files(tmp_path):
     junk = tmp_path / "photo.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
-    r = run("info", junk)
+    r = run_cli("info", junk)
     assert r.exit_code == 2 and "photo.jpg: not an imu-logger recording" in r.output
     _generic_csv(tmp_path / "lf.csv")
     rec = tmp_path / "rec.mcap"
-    run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", rec)
+    run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", rec)
     data = rec.read_bytes()
     cut = tmp_path / "cut.mcap"
     cut.write_bytes(data[:60])
-    r = run("info", cut)
+    r = run_cli("info", cut)
     assert r.exit_code == 2 and "cut.mcap: recording is cut short" in r.output
 
 
@@ -105,35 +100,35 @@ def test_info_on_foreign_and_truncated_files(tmp_path):
 def test_record_bad_config_is_one_clear_line(tmp_path, toml, message):
     cfg = tmp_path / "session.toml"
     cfg.write_text(toml)
-    r = run("record", "--config", cfg, "--out", tmp_path / "x.mcap")
+    r = run_cli("record", "--config", cfg, "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2
     assert "session.toml" in r.output and message in r.output
     assert "Traceback" not in r.output
 
 
 def test_record_unknown_sensor_option(tmp_path):
-    r = run("record", "--sensor", "left_foot=acme9000", "--out", tmp_path / "x.mcap")
+    r = run_cli("record", "--sensor", "left_foot=acme9000", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2
     assert "--sensor left_foot=acme9000: unknown sensor model 'acme9000'" in r.output
 
 
 def test_simulate_and_import_refuse_to_replace_existing_files(tmp_path):
     out = tmp_path / "sim.mcap"
-    r = run("simulate", "--minutes", "0.1", "--out", out)
+    r = run_cli("simulate", "--minutes", "0.1", "--out", out)
     assert r.exit_code == 0, r.output
     first = out.read_bytes()
-    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
+    r = run_cli("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
     assert r.exit_code == 2 and f"--out {out}: file already exists; pass --overwrite" in r.output
     assert out.read_bytes() == first
     out.unlink()  # the truth tables beside it are still there, and are protected too
-    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
+    r = run_cli("simulate", "--minutes", "0.1", "--seed", "3", "--out", out)
     assert r.exit_code == 2 and "sim_truth: directory already exists" in r.output, r.output
-    r = run("simulate", "--minutes", "0.1", "--seed", "3", "--out", out, "--overwrite")
+    r = run_cli("simulate", "--minutes", "0.1", "--seed", "3", "--out", out, "--overwrite")
     assert r.exit_code == 0 and out.read_bytes() != first
 
     _generic_csv(tmp_path / "lf.csv")
-    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out)
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out)
     assert r.exit_code == 2 and "already exists; pass --overwrite" in r.output
-    r = run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out,
-            "--overwrite")
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--out", out,
+                "--overwrite")
     assert r.exit_code == 0, r.output

@@ -6,17 +6,12 @@ import os
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
+from conftest import run_cli
 from gait_sim import SimConfig, simulate
 from gait_sim.config import Scenario
-from imu_logger.cli import cli
 from imu_logger.cohort import COHORT_COLUMNS
 from imu_logger.recording.simulated import write_simulated_recording
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +32,7 @@ def cohort_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def serial(cohort_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("serial")
-    r = run("analyze", cohort_dir[0], "--out", out, "--scheduler", "serial")
+    r = run_cli("analyze", cohort_dir[0], "--out", out, "--scheduler", "serial")
     return out, r
 
 
@@ -69,14 +64,14 @@ def test_each_recording_gets_a_folder_and_a_row(serial, cohort_dir):
 def test_resume_skips_up_to_date_and_redoes_changed(serial, cohort_dir):
     out, _ = serial
     cohort_dir = cohort_dir[0]
-    r = run("analyze", cohort_dir, "--out", out, "--scheduler", "serial")
+    r = run_cli("analyze", cohort_dir, "--out", out, "--scheduler", "serial")
     assert r.exit_code == 0, r.output
     status = pd.read_csv(out / "cohort.csv").set_index("recording")["status"]
     assert status["walker1.mcap"] == "up to date" and status["walker2.mcap"] == "up to date"
     rec = cohort_dir / "walker1.mcap"
     st = rec.stat()
     os.utime(rec, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the recording changed since
-    r = run("analyze", cohort_dir, "--out", out, "--scheduler", "serial")
+    r = run_cli("analyze", cohort_dir, "--out", out, "--scheduler", "serial")
     status = pd.read_csv(out / "cohort.csv").set_index("recording")["status"]
     assert status["walker1.mcap"] == "analysed" and status["walker2.mcap"] == "up to date"
 
@@ -84,7 +79,7 @@ def test_resume_skips_up_to_date_and_redoes_changed(serial, cohort_dir):
 def test_local_dask_cluster_gives_the_serial_results(serial, cohort_dir, tmp_path):
     out, _ = serial
     cohort_dir = cohort_dir[0]
-    r = run("analyze", cohort_dir, "--out", tmp_path, "--workers", "2")
+    r = run_cli("analyze", cohort_dir, "--out", tmp_path, "--workers", "2")
     assert r.exit_code == 0, r.output
     assert "local Dask cluster" in r.output
     ours = pd.read_csv(tmp_path / "cohort.csv").drop(columns=["status"])
@@ -97,7 +92,7 @@ def test_local_dask_cluster_gives_the_serial_results(serial, cohort_dir, tmp_pat
 
 def test_unreachable_scheduler_is_one_line(cohort_dir, tmp_path):
     cohort_dir = cohort_dir[0]
-    r = run("analyze", cohort_dir, "--out", tmp_path, "--scheduler", "tcp://127.0.0.1:9")
+    r = run_cli("analyze", cohort_dir, "--out", tmp_path, "--scheduler", "tcp://127.0.0.1:9")
     assert r.exit_code == 2
     assert "--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler" in r.output
 
@@ -106,6 +101,6 @@ def test_two_recordings_with_one_name_are_refused(cohort_dir, tmp_path):
     cohort_dir = cohort_dir[0]
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "walker1.mcap").write_bytes((cohort_dir / "walker1.mcap").read_bytes())
-    r = run("analyze", cohort_dir, tmp_path / "a", "--out", tmp_path / "out", "--scheduler", "serial")
+    r = run_cli("analyze", cohort_dir, tmp_path / "a", "--out", tmp_path / "out", "--scheduler", "serial")
     assert r.exit_code == 2
     assert "two recordings named 'walker1'" in r.output

@@ -7,9 +7,8 @@ import re
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from imu_logger.cli import cli
+from conftest import run_cli
 from imu_logger.formats.export import neutralise_formula
 from imu_logger.recording.reader import read_recording
 
@@ -24,13 +23,9 @@ def day(tmp_path_factory, make_results):
     return make_results(tmp_path_factory.mktemp("exp"), minutes=3.0)
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def test_csv_export_units_rows_and_wall_times(day, tmp_path):
     rec, res = day
-    r = run("export", res, "--out", tmp_path)
+    r = run_cli("export", res, "--out", tmp_path)
     assert r.exit_code == 0, r.output
     strides = pd.read_csv(tmp_path / "strides.csv")
     truth = pd.read_csv(res / "strides.csv")
@@ -51,14 +46,14 @@ def test_csv_export_units_rows_and_wall_times(day, tmp_path):
 
 def test_parquet_angles_and_samples(day, tmp_path):
     rec, res = day
-    r = run("export", res, "--what", "angles", "--what", "samples", "--format", "parquet", "--out", tmp_path)
+    r = run_cli("export", res, "--what", "angles", "--what", "samples", "--format", "parquet", "--out", tmp_path)
     assert r.exit_code == 0, r.output
     angles = pd.read_parquet(tmp_path / "angles.parquet")
     assert list(angles.columns[:2]) == ["time_s", "wall_iso"] and "left_dorsiflexion_deg" in angles
     samples = pd.read_parquet(tmp_path / "samples_left_shin.parquet")
     assert {"time_s", "wall_iso", "acc_x_mps2", "gyr_z_radps"} <= set(samples.columns)
     # from the recording alone, samples need no analysis
-    r = run("export", rec, "--what", "samples", "--out", tmp_path / "rec")
+    r = run_cli("export", rec, "--what", "samples", "--out", tmp_path / "rec")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "rec" / "samples_right_foot.csv").is_file()
 
@@ -77,9 +72,9 @@ def test_subject_id_is_safe_in_the_csv(tmp_path):
     df.to_csv(tmp_path / "lf.csv", index=False)
     rec = tmp_path / "rec.mcap"
     evil = "=cmd|' /C calc'!A0"
-    assert run("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--subject", evil,
-               "--out", rec).exit_code == 0
-    r = run("export", rec, "--what", "events", "--out", tmp_path / "o")
+    assert run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'lf.csv'}", "--subject", evil,
+                   "--out", rec).exit_code == 0
+    r = run_cli("export", rec, "--what", "events", "--out", tmp_path / "o")
     assert r.exit_code == 0, r.output
     text = (tmp_path / "o" / "session.csv").read_text()
     assert "'=cmd" in text and "\n=cmd" not in text and ",=cmd" not in text
@@ -89,8 +84,8 @@ def test_subject_id_is_safe_in_the_csv(tmp_path):
 
 def test_raw_export_keeps_the_generic_format(day, tmp_path):
     rec, res = day
-    r = run("export", rec, "--raw", "--out", tmp_path)
+    r = run_cli("export", rec, "--raw", "--out", tmp_path)
     assert r.exit_code == 0, r.output
     assert list(pd.read_csv(tmp_path / "left_foot.csv").columns[:4]) == ["time_s", "acc_x", "acc_y", "acc_z"]
-    r = run("export", res, "--raw", "--out", tmp_path / "x")
+    r = run_cli("export", res, "--raw", "--out", tmp_path / "x")
     assert r.exit_code == 2 and "needs a recording" in r.output

@@ -8,18 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from imu_logger.cli import cli
+from conftest import run_cli
 from imu_logger.recording.reader import read_recording
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def test_scan_lists_the_virtual_sensors_with_battery():
-    r = run("scan", "--backend", "virtual", "--timeout", "1.0")
+    r = run_cli("scan", "--backend", "virtual", "--timeout", "1.0")
     assert r.exit_code == 0, r.output
     lines = r.output.strip().splitlines()
     assert len(lines) == 4
@@ -29,9 +24,9 @@ def test_scan_lists_the_virtual_sensors_with_battery():
 
 def test_record_named_sensors_then_replay_them_byte_for_byte(tmp_path):
     first = tmp_path / "first.mcap"
-    r = run("record", "--backend", "virtual", "--sensor", "left_foot=thingy52",
-            "--sensor", "right_foot=open_nrf", "--virtual-source", "simple",
-            "--duration", "3", "--out", first)
+    r = run_cli("record", "--backend", "virtual", "--sensor", "left_foot=thingy52",
+                "--sensor", "right_foot=open_nrf", "--virtual-source", "simple",
+                "--duration", "3", "--out", first)
     assert r.exit_code == 0, r.output
     assert "left_foot" in r.output and "right_foot" in r.output
     rec = read_recording(first)
@@ -39,7 +34,7 @@ def test_record_named_sensors_then_replay_them_byte_for_byte(tmp_path):
                                                             "right_foot": "open_nrf"}
 
     second = tmp_path / "replayed.mcap"
-    r = run("record", "--backend", "virtual", "--replay", first, "--duration", "2", "--out", second)
+    r = run_cli("record", "--backend", "virtual", "--replay", first, "--duration", "2", "--out", second)
     assert r.exit_code == 0, r.output
     again = read_recording(second)
     for placement, log in again.raw.items():
@@ -52,11 +47,11 @@ def test_replay_of_a_csv_import_is_refused(tmp_path):
     csv = tmp_path / "lf.csv"
     csv.write_text("time_s,acc_x,acc_y,acc_z,gyr_x,gyr_y,gyr_z\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,0\n")
     rec = tmp_path / "imp.mcap"
-    assert run("import", "csv", "--placement", f"left_foot={csv}", "--out", rec).exit_code == 0
-    r = run("record", "--backend", "virtual", "--replay", rec, "--duration", "1", "--out",
-            tmp_path / "x.mcap")
+    assert run_cli("import", "csv", "--placement", f"left_foot={csv}", "--out", rec).exit_code == 0
+    r = run_cli("record", "--backend", "virtual", "--replay", rec, "--duration", "1", "--out",
+                tmp_path / "x.mcap")
     assert r.exit_code == 2 and "only BLE recordings can be replayed" in r.output
-    r = run("record", "--replay", rec, "--duration", "1", "--out", tmp_path / "x.mcap")
+    r = run_cli("record", "--replay", rec, "--duration", "1", "--out", tmp_path / "x.mcap")
     assert r.exit_code == 2 and "--replay needs --backend virtual" in r.output
 
 
@@ -85,26 +80,26 @@ def test_no_bluetooth_is_one_line_naming_the_virtual_backend_and_leaves_no_file(
 def test_an_existing_recording_is_never_replaced_without_overwrite(tmp_path):
     out = tmp_path / "day.mcap"
     out.write_bytes(b"a patient's day")
-    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
-            "--out", out)
+    r = run_cli("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
+                "--out", out)
     assert r.exit_code == 2 and "already exists; pass --overwrite" in r.output, r.output
     assert out.read_bytes() == b"a patient's day"
-    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
-            "--sensor", "left_foot=open_nrf", "--out", out, "--overwrite")
+    r = run_cli("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
+                "--sensor", "left_foot=open_nrf", "--out", out, "--overwrite")
     assert r.exit_code == 0, r.output
     assert set(read_recording(out).sensors) == {"left_foot"}
 
 
 def test_record_says_how_long_it_recorded_with_the_same_loss_numbers_as_info(tmp_path):
     out = tmp_path / "lossy.mcap"
-    r = run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "3",
-            "--sensor", "left_foot=witmotion", "--sensor", "right_foot=open_nrf", "--out", out)
+    r = run_cli("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "3",
+                "--sensor", "left_foot=witmotion", "--sensor", "right_foot=open_nrf", "--out", out)
     assert r.exit_code == 0, r.output
     assert re.search(r"recorded 3\.\d s to .*--duration reached; connecting the sensors took "
                      r"\d+\.\d s", r.output), r.output
     for placement in ("left_foot", "right_foot"):  # connection progress, sensor by sensor
         assert re.search(rf"{placement}: connected to .* in \d+\.\d s", r.output), r.output
-    info = run("info", out)
+    info = run_cli("info", out)
     assert info.exit_code == 0, info.output
     for placement in ("left_foot", "right_foot"):
         summary_line = next(line for line in r.output.splitlines() if line.strip().startswith(placement + " "))

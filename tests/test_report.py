@@ -7,10 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from analysis import report_data as rd
-from imu_logger.cli import cli
+from conftest import run_cli
 from imu_logger.report.html import SECTIONS
 
 
@@ -19,14 +18,10 @@ def day(tmp_path_factory, make_results):
     return make_results(tmp_path_factory.mktemp("day"), stiff_side="left", seed=0)
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def test_report_has_every_section_and_calls_out_the_stiff_left_ankle(day, tmp_path):
     _, res = day
     out = tmp_path / "report.html"
-    r = run("report", res, "--out", out)
+    r = run_cli("report", res, "--out", out)
     assert r.exit_code == 0, r.output
     html = out.read_text()
     for key, title in SECTIONS:
@@ -94,7 +89,7 @@ def test_report_compares_two_sessions(day, tmp_path, make_results):
     _, res_a = day
     _, res_b = make_results(tmp_path / "b", stiff_side=None, seed=1)
     out = tmp_path / "cmp.html"
-    r = run("report", res_a, res_b, "--out", out)
+    r = run_cli("report", res_a, res_b, "--out", out)
     assert r.exit_code == 0, r.output
     html = out.read_text()
     section = html.split('<section id="comparison">')[1].split("</section>")[0]
@@ -104,5 +99,5 @@ def test_report_compares_two_sessions(day, tmp_path, make_results):
 
 def test_report_errors_name_the_input(tmp_path):
     (tmp_path / "empty").mkdir()
-    r = run("report", tmp_path / "empty", "--out", tmp_path / "r.html")
+    r = run_cli("report", tmp_path / "empty", "--out", tmp_path / "r.html")
     assert r.exit_code == 2 and "strides.csv: missing" in r.output and "Traceback" not in r.output

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import IPOL_FIXTURE, load_benchmark
-from imu_logger.cli import cli
+from conftest import IPOL_FIXTURE, load_benchmark, run_cli
 
 #: decimals per column unit: times 1 ms (events are claimed to a few ms), lengths 1 mm, speeds 1 mm/s,
 #: angles 0.1° (the report's resolution), angular velocity 0.1 °/s, acceleration 0.01 g
@@ -40,10 +38,9 @@ def csv_snapshot(snapshot):
     return snapshot.use_extension(CsvSnapshot)
 
 
-def run(*args) -> str:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
+def run(*args) -> None:
+    result = run_cli(*args)
     assert result.exit_code == 0, result.output
-    return result.output
 
 
 def rounded_strides(results: Path) -> str:
