@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 #: recordings made by others (README beside it); a clone of the repository alone does not have it
@@ -31,9 +32,8 @@ def load_benchmark(name: str) -> ModuleType:
 
 def run_cli(*args):
     """``imu-logger ARGS`` run in-process as a user types it (each argument as a string): click's Result."""
-    from click.testing import CliRunner  # imported here: a broken CLI then fails its tests, not collection
+    from imu_logger.cli import cli  # imported here: a broken CLI fails the tests that run it, not collection
 
-    from imu_logger.cli import cli
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
