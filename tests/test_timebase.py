@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imu_logger.samples.timebase import (fit_clock, gaps_from_counter, gaps_from_sensor_time,
-                                 sample_clock_from_receive_times)
+from imu_logger.samples.timebase import (RATE_TOLERANCE, fit_clock, gaps_from_counter,
+                                         gaps_from_sensor_time, sample_clock_from_receive_times,
+                                         unseen_loss_bound)
 
 
 def _link(n, fs, drift_ppm, seed, lost=()):
@@ -59,3 +60,43 @@ def test_receive_time_without_loss_finds_no_gap():
     _, host, _ = _link(5000, 100.0, 0.0, seed=4)
     _, gaps, _ = sample_clock_from_receive_times(host, np.ones(host.size, int), 100.0)
     assert gaps == []
+
+
+def _stall(host, start_s, length_s):
+    """A busy host: nothing is delivered from ``start_s`` for ``length_s``, then the backlog at once."""
+    held = (host >= start_s) & (host < start_s + length_s)
+    out = host.copy()
+    out[held] = start_s + length_s + 1e-4 * np.arange(held.sum())
+    return out
+
+
+@pytest.mark.parametrize("length_s", [0.45, 1.5, 3.0])
+def test_a_latency_burst_is_not_a_loss(length_s):
+    _, host, _ = _link(6000, 100.0, 0.0, seed=5)
+    busy = _stall(host, 30.0, length_s)
+    counter, gaps, _ = sample_clock_from_receive_times(busy, np.ones(busy.size, int), 100.0)
+    assert gaps == []
+    assert np.array_equal(counter, np.arange(busy.size))  # every sample keeps its place in time
+
+
+def test_a_loss_inside_a_latency_burst_is_found_with_its_size():
+    lost = [(2600, 2612)]  # 12 samples lost while the host was stalled from 25.9 s for 1.2 s
+    _, host, keep = _link(6000, 100.0, 0.0, seed=6, lost=lost)
+    busy = _stall(host, 25.9, 1.2)
+    counter, gaps, _ = sample_clock_from_receive_times(busy, np.ones(busy.size, int), 100.0)
+    assert [g.missing for g in gaps] == [12]
+    assert np.mean(counter == np.flatnonzero(keep)) > 0.99
+
+
+def test_unseen_loss_bound_covers_losses_too_small_to_see():
+    rng = np.random.default_rng(7)
+    n, fs = 3000, 100.0
+    keep = rng.random(n) > 0.01  # one sample in a hundred lost, one at a time
+    _, host, _ = _link(n, fs, 0.0, seed=7)
+    counter, gaps, _ = sample_clock_from_receive_times(host[keep], np.ones(keep.sum(), int), fs)
+    found = sum(g.missing for g in gaps)
+    unseen = (n - keep.sum()) - found
+    span_s = (n - 1) / fs
+    bound = unseen_loss_bound(span_s, int(keep.sum()), found, fs)
+    assert unseen <= bound <= unseen + int(np.ceil(span_s * fs * RATE_TOLERANCE)) + 1
+    assert unseen_loss_bound(span_s, n, 0, fs) == int(np.floor(span_s * fs * RATE_TOLERANCE))

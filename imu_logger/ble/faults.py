@@ -16,6 +16,8 @@ class Faults:
       n-th one counted from the device's first streamed notification);
     * ``disconnect_at_s``: the device drops the link this many seconds after streaming starts (once);
       it then advertises again and accepts a reconnection;
+    * ``disconnect_every_s``: the device drops the link each time it has streamed this long on one
+      connection (a soak's repeated disconnects);
     * ``clock_drift_ppm``: the sensor's clock runs fast (> 0) or slow: it samples and timestamps on
       its own clock, so samples arrive ``1 + ppm·1e-6`` times as often in host time;
     * ``corrupt_probability``: one byte of a streamed notification flipped;
@@ -26,6 +28,7 @@ class Faults:
     drop_probability: float = 0.0
     drop_every: int | None = None
     disconnect_at_s: float | None = None
+    disconnect_every_s: float | None = None
     clock_drift_ppm: float = 0.0
     corrupt_probability: float = 0.0
     battery_percent: int = 100
@@ -40,6 +43,8 @@ class Faults:
             raise UserError(f"fault drop_every must be at least 1, got {self.drop_every}")
         if self.disconnect_at_s is not None and self.disconnect_at_s < 0:
             raise UserError(f"fault disconnect_at_s must not be negative, got {self.disconnect_at_s}")
+        if self.disconnect_every_s is not None and not self.disconnect_every_s > 0:
+            raise UserError(f"fault disconnect_every_s must be positive, got {self.disconnect_every_s}")
         if not -1e5 < self.clock_drift_ppm < 1e5:
             raise UserError(f"fault clock_drift_ppm must be within ±100000, got {self.clock_drift_ppm}")
         if not 0 <= self.battery_percent <= 100:
@@ -74,7 +79,11 @@ class FaultInjector:
         return bytes(flipped), False, True
 
     def disconnect_due(self, streaming_for_s: float) -> bool:
-        """True once, when the device has streamed long enough to drop the link."""
+        """True when the device has streamed long enough on this connection to drop the link:
+        once for ``disconnect_at_s``, on every connection for ``disconnect_every_s``."""
+        every = self.faults.disconnect_every_s
+        if every is not None and streaming_for_s >= every:
+            return True
         if self._disconnect_pending and streaming_for_s >= self.faults.disconnect_at_s:  # type: ignore[operator]
             self._disconnect_pending = False
             return True

@@ -82,6 +82,8 @@ class VirtualWorld:
         self.keep_ledger = keep_ledger
         self.sensors: dict[str, VirtualSensor] = {}
         self.central: Device | None = None
+        #: host monotonic time (s) at which the world's clock started: sample times are counted from it
+        self.origin_s = 0.0
         #: the adapter makes one LE connection at a time (a single HCI LE Create Connection)
         self.connect_lock = asyncio.Lock()
         self._scanners = 0
@@ -93,7 +95,7 @@ class VirtualWorld:
             raise UserError("a virtual world is already running")
         from imu_logger.sensors import get_model  # the registry, imported when a world starts
 
-        origin = time.monotonic()
+        origin = self.origin_s = time.monotonic()
         link = LocalLink()
         for spec in self.specs:
             model = get_model(spec.model_key)

@@ -8,10 +8,28 @@ import pandas as pd
 from analysis.columns import TIME
 from imu_logger.recording.reader import Recording
 from imu_logger.samples.decode import SensorSamples
+from imu_logger.samples.timebase import unseen_loss_bound
+from imu_logger.sensors import MODELS
 
 INVENTORY_COLUMNS = ("placement", "model", "address", "rate_hz", "duration_s", "samples",
-                     "missing_samples", "gaps", "reconnects", "corrupt_notifications",
-                     "clock_drift_ppm", "battery_percent")
+                     "missing_samples", "gaps", "unseen_loss_max_samples", "reconnects",
+                     "corrupt_notifications", "clock_drift_ppm", "battery_percent")
+BAND_COLUMNS = ("connection", "start_s", "end_s", "unseen_loss_max_samples")
+
+
+def unseen_loss_bands(s: SensorSamples) -> pd.DataFrame:
+    """Per connection of a sensor with neither sample counter nor clock: the time span and the most
+    samples it can have lost outside its gaps (:func:`~imu_logger.samples.timebase.unseen_loss_bound`).
+    Empty for models whose counter or clock shows every loss."""
+    rows = []
+    if s.model in MODELS and not (MODELS[s.model].has_counter or MODELS[s.model].has_sensor_time):
+        for connection, part in s.data.groupby("connection", sort=True):
+            t = part[TIME].to_numpy()
+            inner = s.gaps[(s.gaps.connection == connection) & (s.gaps.source != "disconnect")]
+            bound = unseen_loss_bound(float(t[-1] - t[0]), int(t.size),
+                                      int(inner.missing_samples.sum()), s.rate_hz)
+            rows.append((int(connection), float(t[0]), float(t[-1]), bound))
+    return pd.DataFrame(rows, columns=list(BAND_COLUMNS))
 
 
 def inventory(rec: Recording, samples: dict[str, SensorSamples]) -> pd.DataFrame:
@@ -28,6 +46,7 @@ def inventory(rec: Recording, samples: dict[str, SensorSamples]) -> pd.DataFrame
             "rate_hz": info.rate_hz,
             "duration_s": float(t[-1] - t[0]) if t.size else 0.0,
             "samples": int(t.size), "missing_samples": s.missing_samples, "gaps": len(s.gaps),
+            "unseen_loss_max_samples": int(unseen_loss_bands(s).unseen_loss_max_samples.sum()),
             "reconnects": max(connects - 1, 0), "corrupt_notifications": len(s.corrupt),
             "clock_drift_ppm": float(np.median(drifts)) if drifts else float("nan"),
             "battery_percent": battery[-1] if battery else None,
@@ -59,7 +78,9 @@ def sensor_line(r) -> str:
     summary say the same thing in the same words."""
     battery = f"{r.battery_percent}%" if r.battery_percent is not None else "n/a"
     drift = "n/a" if np.isnan(r.clock_drift_ppm) else f"{r.clock_drift_ppm:+.0f} ppm"
+    # a model without counter or clock cannot see small losses: say how many there can be
+    unseen = f" (+ up to {r.unseen_loss_max_samples} unseen)" if r.unseen_loss_max_samples else ""
     return (f"{r.placement:<11} {r.model:<12} {r.address:<18} {r.rate_hz:g} Hz  "
             f"{r.duration_s:8.1f} s  {r.samples:9d} samples  {r.missing_samples} missing in "
-            f"{r.gaps} gaps  {r.reconnects} reconnects  {r.corrupt_notifications} corrupt  "
+            f"{r.gaps} gaps{unseen}  {r.reconnects} reconnects  {r.corrupt_notifications} corrupt  "
             f"clock {drift}  battery {battery}")

@@ -9,8 +9,10 @@ Gaps come from the best evidence the model offers:
 * a per-sample counter: exact;
 * a sensor clock: exact to half a sample period;
 * neither: steps in the lower envelope of (receive time − sample count / rate). A loss shifts the
-  envelope for good, latency spikes do not. Sizes are estimates, and a loss shorter than the
-  envelope's noise (about half a sample period on a quiet link) cannot be seen.
+  envelope for good; a latency burst (a busy host, a congested link) lifts it only until the backlog
+  is delivered, however long that takes, and is not a loss. Sizes are estimates, and a loss shorter
+  than the envelope's noise (about half a sample period on a quiet link) cannot be seen: such a
+  connection states the most it can have lost unseen (:func:`unseen_loss_bound`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from scipy.ndimage import minimum_filter1d
 
 #: below this span a drift fit would mostly measure the latency floor's wobble: offset only
 MIN_DRIFT_SPAN_S = 60.0
+#: a rise of the receive-time envelope is a loss only if the envelope stays up this long (s): a
+#: latency burst of a busy host (seen: 0.45 s) comes back down once its backlog is delivered
+SETTLE_S = 5.0
+#: assumed accuracy of the sampling oscillator of a sensor that has no clock to show it (fraction of
+#: the rate). An assumption, not a vendor figure: crystal-clocked MCUs are within 1e-4, trimmed RC
+#: oscillators within about 2e-3.
+RATE_TOLERANCE = 2e-3
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ def sample_clock_from_receive_times(host_s: np.ndarray, samples_per_notification
         return last, [], rate_hz
     per_note = max(float(np.median(n)), 1.0)
     width = max(int(round(window_s * rate_hz / per_note)), 3)
+    settle = max(int(round(SETTLE_S * rate_hz / per_note)), width)
     rate = _envelope_rate(host_s, last, rate_hz, 2 * width)
     x = (host_s - last / rate) * rate  # in samples
     rise = _window_rise(x, width)
@@ -130,10 +140,17 @@ def sample_clock_from_receive_times(host_s: np.ndarray, samples_per_notification
         a, b = max(i - width, 0), min(i + 2 * width, x.size)
         local = x[a:b] - _offsets(np.arange(a, b), at, lost)
         r = _window_rise(local, width)[i - a:min(i - a + width, b - a)]
-        m = int(np.rint(r.max()))
         k = int(np.argmax(r > r.max() - 0.5))  # where the rise is complete: the loss is just before
+        j = i + k
+        # the level the envelope settles at: later losses only raise it, a latency burst's backlog
+        # brings it back down to where it was
+        after = np.arange(j, min(j + settle, x.size))
+        settled = float(np.min(x[after] - _offsets(after, at, lost)))
+        before = np.arange(max(j - width, 0), j)
+        level = float(np.min(x[before] - _offsets(before, at, lost)))
+        m = min(int(np.rint(r.max())), int(np.rint(settled - level)))
         if m >= 1:
-            at.append(i + k)
+            at.append(j)
             lost.append(m)
     missing = np.zeros(x.size, np.int64)
     missing[at] = lost
@@ -141,6 +158,18 @@ def sample_clock_from_receive_times(host_s: np.ndarray, samples_per_notification
     first_sample = last - n + 1
     gaps = [Gap(int(first_sample[i]), int(m), "receive_time") for i, m in zip(at, lost)]
     return counter, gaps, rate
+
+
+def unseen_loss_bound(span_s: float, received: int, found_missing: int, rate_hz: float,
+                      tolerance: float = RATE_TOLERANCE) -> int:
+    """The most samples a connection timed from receive times can have lost outside its gaps.
+
+    In ``span_s`` seconds (first to last sample) a sensor running at most ``rate_hz · (1 + tolerance)``
+    takes at most that many samples, plus one; those received and those the gaps account for are
+    not lost unseen.
+    """
+    most = int(np.floor(span_s * rate_hz * (1.0 + tolerance))) + 1
+    return max(most - received - found_missing, 0)
 
 
 def _offsets(index: np.ndarray, at: list[int], lost: list[int]) -> np.ndarray:
