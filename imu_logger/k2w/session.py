@@ -61,6 +61,8 @@ class K2wSession:
         self.links = {side: SensorLink(t, backend, self._emit) for side, t in targets.items()}
         self._active = ""  # side of the trial in progress ("" between trials)
         self._raw: list[tuple[str, bytes, float]] = []  # that trial's notifications so far
+        # per side, the notifications that set how later ones decode (Polar's factors), from before the trial
+        self._state: dict[str, list[tuple[str, bytes, float]]] = {side: [] for side in targets}
         self._trial = Trial("", 0)
 
     def _emit(self, kind: str, placement: str = "", **fields) -> None:
@@ -70,10 +72,12 @@ class K2wSession:
         for side, link in self.links.items():
             for batch in link.take_batches():
                 writer.write_batch(link.target.placement, batch)
+                assert link.model is not None
+                notes = [(link.model.notify_uuids[i], p, m * 1e-9) for i, p, m in
+                         zip(batch.char_index, batch.payloads, batch.host_mono_ns)]
+                self._state[side] += [n for n in notes if link.model.sets_decoding_state(n[0], n[1])]
                 if side == self._active:
-                    assert link.model is not None
-                    self._raw += [(link.model.notify_uuids[i], p, m * 1e-9) for i, p, m in
-                                  zip(batch.char_index, batch.payloads, batch.host_mono_ns)]
+                    self._raw += notes
             if side == self._active and self._raw:
                 self._trial = self._evaluate(link)
         events, self._events = self._events, []
@@ -85,7 +89,7 @@ class K2wSession:
         # the whole trial is decoded again each time: models that pair frames (acc with gyro)
         # or decode deltas need the neighbouring notifications, which a lone batch may lack
         assert link.model is not None
-        uuids, payloads, host_s = zip(*self._raw)
+        uuids, payloads, host_s = zip(*(self._state[self._trial.side] + self._raw))
         stream = link.model.decode(list(uuids), list(payloads), np.asarray(host_s))
         ok = np.isfinite(stream.acc_mps2).all(axis=1) & np.isfinite(stream.gyr_radps).all(axis=1)
         return evaluate_trial(stream.acc_mps2[ok], stream.gyr_radps[ok], link.rate_hz,

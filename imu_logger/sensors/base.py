@@ -190,6 +190,11 @@ class SensorModel(abc.ABC):
         listed in ``DecodedStream.corrupt`` and skipped; it never raises.
         """
 
+    def sets_decoding_state(self, uuid: str, payload: bytes) -> bool:
+        """Whether a notification sets how the rest of its connection decodes (Polar's start answers
+        carry the factors): a host that decodes only part of a connection passes these along."""
+        return False
+
     @abc.abstractmethod
     def new_device(self, rate_hz: float | None = None) -> DeviceEmulator:
         """A fresh device-side emulator (for virtual sensors and for simulated recordings)."""

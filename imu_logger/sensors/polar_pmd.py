@@ -394,6 +394,9 @@ class PolarVeritySense(BatteryLevelService, SensorModel):
         rate = float(rate_hz) if rate_hz else self.rates_hz[0]
         return _pair(frames, host, state.corrupt, state.notes, 1e9 / rate, 1e9 / MAG_RATE_HZ)
 
+    def sets_decoding_state(self, uuid: str, payload: bytes) -> bool:
+        return str(uuid).lower() == PMD_CP  # start answers carry the factors
+
     def new_device(self, rate_hz: float | None = None) -> PolarDevice:
         return PolarDevice(self.nominal_rate(rate_hz))
 
