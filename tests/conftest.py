@@ -13,6 +13,8 @@ from types import ModuleType
 import pytest
 from click.testing import CliRunner
 
+pytest_plugins = ["pytester"]  # tests/test_shared_data_rule.py runs pytest on a folder without ../shared
+
 ROOT = Path(__file__).resolve().parents[1]
 #: recordings made by others (README beside it); a clone of the repository alone does not have it
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
