@@ -238,6 +238,9 @@ def _register_commands() -> None:
     cli.add_command(demo.demo)
     cli.add_command(report.report)
     cli.add_command(k2w.k2w)
+    from imu_logger.commands.import_formats import COMMANDS as import_formats
+    for command in import_formats:
+        import_group.add_command(command)
 
 
 _register_commands()

@@ -71,16 +71,32 @@ def import_csv(files: dict[str, Path], out: Path, *, acc_unit: str = "m/s2",
                gyro_unit: str = "rad/s", subject_id: str = "") -> dict[str, int]:
     """Build a recording from generic CSVs (placement → file). Returns samples per placement."""
     tables = {p: read_generic_csv(f, acc_unit, gyro_unit) for p, f in files.items()}
-    start_wall, start_mono = time.time_ns(), 0
+    return write_imported(tables, out, {p: str(f) for p, f in files.items()}, subject_id=subject_id)
+
+
+def write_imported(tables: dict[str, np.ndarray], out: Path, sources: dict[str, str], *,
+                   subject_id: str = "", start_wall_ns: int | None = None,
+                   rates_hz: dict[str, float] | None = None,
+                   extra: dict[str, str] | None = None, shared_clock: bool = False) -> dict[str, int]:
+    """Write rows (n, 10) per placement (time_s, acc m/s², gyr rad/s, mag µT or NaN) as a recording
+    of the generic model: missing samples are absent rows, so decoding finds the gaps from time_s.
+    ``start_wall_ns``: the source's start time where it has one (default: now); ``rates_hz``: the
+    nominal rate per placement (default: from the median sample interval); ``shared_clock``: the
+    files share one time base (one system's synchronised sensors), so the recording starts at the
+    earliest first sample instead of each file's own. Returns samples per placement."""
+    start_wall, start_mono = (time.time_ns() if start_wall_ns is None else start_wall_ns), 0
     writer = RecordingWriter(out, SessionInfo(start_wall, start_mono, subject_id, "import",
-                                              extra={"imported_from": ", ".join(map(str, files.values()))}))
+                                              extra={"imported_from": ", ".join(sources.values()),
+                                                     **(extra or {})}))
     counts = {}
+    earliest = min(float(r[0, 0]) for r in tables.values())
     for placement, rows in tables.items():
-        t0 = rows[0, 0]
+        t0 = earliest if shared_clock else rows[0, 0]
         rows = rows.copy()
-        rows[:, 0] -= t0  # the recording starts at each file's first sample
-        rate = float(np.round(1.0 / np.median(np.diff(rows[:, 0])), 3))
-        writer.add_sensor(SensorInfo(placement, generic.MODEL_KEY, str(files[placement]), rate, []))
+        rows[:, 0] -= t0  # the recording starts at the first sample (of each file, or of all)
+        rate = ((rates_hz or {}).get(placement)
+                or float(np.round(1.0 / np.median(np.diff(rows[:, 0])), 3)))
+        writer.add_sensor(SensorInfo(placement, generic.MODEL_KEY, sources[placement], rate, []))
         payloads = generic.pack_rows(rows)
         last_t = rows[np.minimum(np.arange(len(payloads)) * generic.ROWS_PER_NOTIFICATION
                                  + generic.ROWS_PER_NOTIFICATION - 1, len(rows) - 1), 0]
@@ -88,7 +104,8 @@ def import_csv(files: dict[str, Path], out: Path, *, acc_unit: str = "m/s2",
         writer.write_batch(placement, RawBatch(1, mono, mono + start_wall,
                                                np.zeros(len(payloads), np.uint8), payloads))
         counts[placement] = len(rows)
-    writer.close({"duration_s": max(float(r[-1, 0] - r[0, 0]) for r in tables.values())})
+    writer.close({"duration_s": max(float(r[-1, 0] - (earliest if shared_clock else r[0, 0]))
+                                    for r in tables.values())})
     return counts
 
 

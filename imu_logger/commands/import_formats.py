@@ -1,0 +1,118 @@
+"""`imu-logger import xsens|movella-dot|apdm|axivity|bids`: other systems' files into a recording.
+
+Each subcommand reads its format into rows of time_s, acc (m/s²), gyr (rad/s), mag (µT) per
+placement and writes them with the generic CSV import's writer, so every imported recording decodes,
+times and analyses like ``import csv``'s: missing samples stay absent rows, found as gaps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from imu_logger.errors import UserError
+from imu_logger.output_paths import refuse_overwrite
+
+_GYRO = click.Choice(["rad/s", "deg/s"])
+
+
+def parse_pairs(items: tuple[str, ...], option: str, *, value: str) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict; UserError naming the option for a malformed or repeated key."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key or not val:
+            raise UserError(f"{option} {item}: expected {value}")
+        if key in pairs:
+            raise UserError(f"{option} {key} given twice")
+        pairs[key] = val
+    return pairs
+
+
+def _placement_files(items: tuple[str, ...]) -> dict[str, Path]:
+    from imu_logger.capture.config import check_placement
+
+    files = parse_pairs(items, "--placement", value="PLACEMENT=FILE")
+    for placement in files:
+        check_placement(placement, f"--placement {placement}={files[placement]}")
+    return {p: Path(f) for p, f in files.items()}
+
+
+def _placement_map(items: tuple[str, ...], what: str) -> dict[str, str]:
+    from imu_logger.capture.config import check_placement
+
+    mapping = parse_pairs(items, "--placement", value=f"{what}=PLACEMENT")
+    for key, placement in mapping.items():
+        check_placement(placement, f"--placement {key}={placement}")
+    if len(set(mapping.values())) < len(mapping):
+        raise UserError("--placement: two sources mapped to one placement")
+    return mapping
+
+
+def _report(counts: dict[str, int], sources: dict[str, str], lost: dict[str, int], out: str) -> None:
+    for placement, n in counts.items():
+        gap = f" ({lost[placement]} lost, kept as gaps)" if lost.get(placement) else ""
+        click.echo(f"{placement}: {n} samples{gap} from {sources[placement]}")
+    click.echo(f"wrote {out}")
+
+
+def _text_import(placements, out, rate, gyro_unit, earth_field_ut, subject, overwrite, *,
+                 fine_ticks: float, system: str) -> None:
+    from imu_logger.formats.csv_import import write_imported
+    from imu_logger.formats.xsens_text import read_xsens_text
+
+    refuse_overwrite(out, overwrite)
+    files = _placement_files(placements)
+    tables = {p: read_xsens_text(f, gyro_unit=gyro_unit, rate_hz=rate, fine_ticks_per_s=fine_ticks,
+                                 mag_scale=earth_field_ut) for p, f in files.items()}
+    sources = {p: str(f) for p, f in files.items()}
+    counts = write_imported({p: t.rows for p, t in tables.items()}, Path(out), sources,
+                            subject_id=subject, rates_hz={p: t.rate_hz for p, t in tables.items()},
+                            extra={"import_format": system}, shared_clock=system == "xsens")
+    _report(counts, sources, {p: t.lost_samples for p, t in tables.items()}, out)
+
+
+_common = [
+    click.option("--placement", "placements", multiple=True, required=True, metavar="PLACEMENT=FILE",
+                 help="One exported file per sensor."),
+    click.option("--out", type=click.Path(dir_okay=False), required=True),
+    click.option("--rate", type=click.FloatRange(min=0.1), default=None,
+                 help="Sampling rate in Hz where the file states none."),
+    click.option("--earth-field-ut", type=click.FloatRange(min=1.0), default=None,
+                 help="Local magnetic field in µT: converts the normalised Mag_* columns "
+                      "(default: the magnetometer is not imported)."),
+    click.option("--subject", default=""),
+    click.option("--overwrite", is_flag=True, help="Replace --out if it exists."),
+]
+
+
+def _with_common(f):
+    for option in reversed(_common):
+        f = option(f)
+    return f
+
+
+@click.command("xsens")
+@_with_common
+@click.option("--gyro-unit", type=_GYRO, default="rad/s", show_default=True)
+def import_xsens(placements, out, rate, earth_field_ut, subject, overwrite, gyro_unit) -> None:
+    """Import Xsens MT Manager text exports (MTw Awinda, MTi; the IPOL data set's files).
+
+    Sensors of one Awinda system share the packet counter, so their files keep one time base."""
+    from imu_logger.formats.xsens_text import FINE_TICKS_MT
+    _text_import(placements, out, rate, gyro_unit, earth_field_ut, subject, overwrite,
+                 fine_ticks=FINE_TICKS_MT, system="xsens")
+
+
+@click.command("movella-dot")
+@_with_common
+@click.option("--gyro-unit", type=_GYRO, default="deg/s", show_default=True)
+def import_movella_dot(placements, out, rate, earth_field_ut, subject, overwrite, gyro_unit) -> None:
+    """Import the Movella DOT app's CSV exports (Acc_* m/s², Gyr_* deg/s), one per sensor."""
+    from imu_logger.formats.xsens_text import FINE_TICKS_DOT
+    _text_import(placements, out, rate, gyro_unit, earth_field_ut, subject, overwrite,
+                 fine_ticks=FINE_TICKS_DOT, system="movella-dot")
+
+
+COMMANDS = (import_xsens, import_movella_dot)
