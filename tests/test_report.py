@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -94,10 +95,36 @@ def test_report_compares_two_sessions(day, tmp_path, make_results):
     html = out.read_text()
     section = html.split('<section id="comparison">')[1].split("</section>")[0]
     row = re.search(r"<tr><td>Sagittal range[^<]*</td><td>left</td>(.*?)</tr>", section).group(1)
-    assert "exceeds the day" in row  # the left ankle lost its stiffness between the sessions
+    assert "meaningful change" in row  # the left ankle lost its stiffness between the sessions
+
+
+def test_a_small_real_change_is_never_called_meaningful(day, tmp_path):
+    _, res_a = day
+    res_b = tmp_path / "later"
+    shutil.copytree(res_a, res_b)
+    strides = pd.read_csv(res_b / "strides.csv")
+    strides["peak_dorsiflexion_deg"] += 0.3  # every stride 0.3° higher: real, but below measurement error
+    strides.to_csv(res_b / "strides.csv", index=False)
+    out = tmp_path / "cmp.html"
+    r = run_cli("report", res_a, res_b, "--out", out)
+    assert r.exit_code == 0, r.output
+    section = out.read_text().split('<section id="comparison">')[1].split("</section>")[0]
+    row = re.search(r"<tr><td>Peak dorsiflexion[^<]*</td><td>left</td>(.*?)</tr>", section).group(1)
+    assert "+0.3" in row and "within measurement error (below 2 °)" in row
+    assert "<b>meaningful change</b>" not in section  # nothing else changed either
 
 
 def test_report_errors_name_the_input(tmp_path):
     (tmp_path / "empty").mkdir()
     r = run_cli("report", tmp_path / "empty", "--out", tmp_path / "r.html")
     assert r.exit_code == 2 and "strides.csv: missing" in r.output and "Traceback" not in r.output
+
+
+def test_no_trend_is_claimed_from_minutes_of_walking(day, tmp_path):
+    _, res = day
+    out = tmp_path / "r.html"
+    assert run_cli("report", res, "--out", out).exit_code == 0
+    section = out.read_text().split('<section id="trends">')[1].split("</section>")[0]
+    for side in ("Left", "Right"):
+        assert f"{side} peak dorsiflexion: too little walking to judge a trend over the day" in section
+    assert "fades" not in section and "rises" not in section

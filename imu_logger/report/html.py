@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import report_data as rd
+from analysis.meaningful_change import MIN_HOURS, MIN_WALKING_S, Change, enough_walking
 from analysis.summary import representative_strides
 from imu_logger import __version__
 from imu_logger.k2w.method import best_per_side
@@ -228,6 +229,34 @@ def _distributions(res: Results, day: pd.DataFrame) -> str:
             f'<div class="grid">{"".join(charts)}</div>')
 
 
+def _day_trend_words(res: Results, column: str, label: str, side: str) -> str:
+    """What may be said of ``column``'s change over the day on ``side`` (analysis.meaningful_change)."""
+    s = res.strides[res.strides["side"] == side].dropna(subset=[column])
+    walking = res.bouts[res.bouts["activity"].astype(str) == "walking"]
+    walking_s = float((walking["end_s"] - walking["start_s"]).sum()) if len(walking) else 0.0
+    hours = int(np.unique(np.floor(s["start_s"].to_numpy(float) / 3600.0)).size)
+    if not enough_walking(walking_s, hours):
+        return (f"{side.capitalize()} {label}: too little walking to judge a trend over the day "
+                f"({walking_s / 60:.0f} min of walking in {hours} clock hour(s); needs {MIN_WALKING_S / 60:.0f} min "
+                f"over {MIN_HOURS} hours).")
+    span_h = float(np.ptp(s["start_s"])) / 3600.0
+    adjusted = column != "speed_mps" and s["speed_mps"].notna().sum() > 10
+    if adjusted:  # a metric that follows walking speed: its trend once speed is accounted for
+        ok = s["speed_mps"].notna()
+        per_mps, _ = np.polyfit(s.loc[ok, "speed_mps"], s.loc[ok, column], 1)
+        s = s[ok].assign(**{column: s.loc[ok, column] - per_mps * s.loc[ok, "speed_mps"]})
+    tr = rd.trend(s, column, side)
+    change = Change(column, tr.slope_per_hour * span_h, tr.low * span_h, tr.high * span_h, True)
+    unit = rd.METRIC_BY_COLUMN[column].unit
+    how = (f"{tr.slope_per_hour:+.2f} {unit}/h, 95 % CI {tr.low:+.2f} to {tr.high:+.2f}, Theil-Sen, {tr.n} strides"
+           + (", adjusted for walking speed" if adjusted else ""))
+    if change.meaningful:
+        return (f"{side.capitalize()} {label} {'rises' if change.change > 0 else 'falls'} by "
+                f"{abs(change.change):.1f} {unit} over {span_h:.1f} h ({how}).")
+    return (f"{side.capitalize()} {label}: no change beyond measurement error over the day ({how}; meaningful "
+            f"from {change.threshold:g} {unit}).")
+
+
 def _trends(res: Results) -> str:
     hourly = rd.summary_table(res.strides)
     if hourly.empty:
@@ -245,7 +274,7 @@ def _trends(res: Results) -> str:
         hi = float((h[med] + h[iqr]).max())
         pad = 0.1 * (hi - lo) or 0.5
         n_hours = int(hourly["hour"].max()) + 1
-        c = Chart((-0.5, n_hours - 0.5), (lo - pad, hi + pad), width=340, height=230, title=label,
+        c = Chart((-0.5, n_hours - 0.5), (lo - pad, hi + pad), width=500, height=230, title=label,
                   xlabel="hour of the recording")
         for k, side in enumerate(rd.SIDES):
             p = h[h["side"] == side]
@@ -256,16 +285,14 @@ def _trends(res: Results) -> str:
             c.points(x, p[med], SIDE_COLOURS[side], 3.5,
                      [f"{side} hour {int(hh)}: {m:.2f} (IQR {q:.2f}, n={n})"
                       for hh, m, q, n in zip(p["hour"], p[med], p[iqr], p["n_strides"])])
-            tr = rd.trend(res.strides, column, side)
-            if column == "peak_dorsiflexion_deg" and np.isfinite(tr.slope_per_hour):
-                change = ("fades" if tr.slope_per_hour < 0 else "rises") if tr.significant else "stays level"
-                words.append(f"{side.capitalize()} peak dorsiflexion {change} over the day: "
-                             f"{tr.slope_per_hour:+.2f}°/h (95 % CI {tr.low:+.2f} to {tr.high:+.2f}, "
-                             f"Theil–Sen, {tr.n} strides).")
+            if column == "peak_dorsiflexion_deg":
+                words.append(_day_trend_words(res, column, "peak dorsiflexion", side))
         ticks = [(v, str(int(v))) for v in range(n_hours)]
         out.append(c.svg(ticks, [(SIDE_COLOURS[s], s) for s in rd.SIDES]))
-    return ("<p>" + " ".join(escape(w) for w in words) + "</p>"
-            "<p class='muted'>Hourly median per side; bars span the IQR (centred on the median).</p>"
+    return ("<ul>" + "".join(f"<li>{escape(w)}</li>" for w in words) + "</ul>"
+            "<p class='muted'>Hourly median per side; bars span the IQR (centred on the median). A change over "
+            f"the day is stated only with at least {MIN_WALKING_S / 60:.0f} min of walking over {MIN_HOURS} hours and "
+            "past the smallest meaningful change (McGinley et al. 2009 for angles; Perera et al. 2006 for speed).</p>"
             f'<div class="grid">{"".join(out)}</div>')
 
 
@@ -346,27 +373,73 @@ def _as_list(v) -> list:
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
+def visit_label(res: Results) -> str:
+    """How the report names a session: its local start date and time, else its folder or file name."""
+    if res.start_wall_ns is None:
+        return res.label
+    return dt.datetime.fromtimestamp(res.start_wall_ns / 1e9).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _visits_chart(sessions: list[Results], column: str) -> str:
+    m = rd.METRIC_BY_COLUMN[column]
+    stats = {(i, side): box_stats(r.strides.loc[r.strides["side"] == side, column])
+             for i, r in enumerate(sessions) for side in rd.SIDES}
+    vals = [v for st in stats.values() if st for v in (st[1], st[3])]
+    if not vals:
+        return ""
+    lo, hi = min(vals), max(vals)
+    pad = 0.1 * (hi - lo) or 0.5
+    c = Chart((-0.6, len(sessions) - 0.4), (lo - pad, hi + pad), width=500, height=230,
+              title=f"{m.label} ({m.unit}) by visit")
+    for k, side in enumerate(rd.SIDES):
+        xs, meds = [], []
+        for i in range(len(sessions)):
+            st = stats[(i, side)]
+            if st:
+                x = i + (k - 0.5) * 0.15
+                c.line((x, x), (st[1], st[3]), SIDE_COLOURS[side], 1.5)
+                xs.append(x)
+                meds.append(st[2])
+        c.line(xs, meds, SIDE_COLOURS[side], 1.5)
+        c.points(xs, meds, SIDE_COLOURS[side], 3.5, [f"{side}: median {v:.{_digits(m.unit)}f}" for v in meds])
+    ticks = [(float(i), visit_label(r)[:10]) for i, r in enumerate(sessions)]
+    return c.svg(ticks, [(SIDE_COLOURS[s], f"{s} median, bar = IQR") for s in rd.SIDES])
+
+
 def _comparison(sessions: list[Results]) -> str:
     if len(sessions) < 2:
         return ("<p>One session given. To compare visits, run <code>imu-logger report EARLIER LATER "
                 "--out report.html</code> (oldest first).</p>")
-    parts = [f"<p>Each session against the one before it. A change <b>exceeds the day's own "
-             f"variation</b> when the 95 % block-bootstrap interval of the difference of medians "
-             f"excludes zero (blocks of {rd.BLOCK_STRIDES} consecutive strides, "
-             f"{rd.BOOTSTRAP_RESAMPLES} resamples).</p>"]
+    parts = [f"<p>Each visit against the one before it. A change is <b>meaningful</b> when it is at least the "
+             f"smallest meaningful change (2° for ankle angles, McGinley et al. 2009; 0.10 m/s for speed, Perera et "
+             f"al. 2006; 0.10 m for stride length) and the 95 % block-bootstrap interval of the difference of "
+             f"medians excludes zero (blocks of {rd.BLOCK_STRIDES} consecutive strides, "
+             f"{rd.BOOTSTRAP_RESAMPLES} resamples). Metrics without a published threshold are only compared "
+             f"with the day's own variation.</p>"]
+    charts = [_visits_chart(sessions, c) for c in ("peak_dorsiflexion_deg", "stride_length_m", "speed_mps")
+              if all(c in r.strides for r in sessions)]
+    parts.append(f'<div class="grid">{"".join(charts)}</div>')
     for a, b in zip(sessions[:-1], sessions[1:]):
+        la, lb = visit_label(a), visit_label(b)
         cmp = rd.compare_sessions(a.strides, b.strides)
         rows = []
         for r in cmp.itertuples():
             m = rd.METRIC_BY_COLUMN[r.metric]
             d = _digits(m.unit)
-            verdict = ("not enough strides" if r.exceeds is None else
-                       "<b>exceeds the day's variation</b>" if r.exceeds else "within the day's variation")
+            change = Change(r.metric, r.difference, r.ci_low, r.ci_high, r.exceeds is not None)
+            if r.exceeds is None:
+                verdict = "not enough strides"
+            elif np.isfinite(change.threshold):
+                verdict = ("<b>meaningful change</b>" if change.meaningful else
+                           f"within measurement error (below {change.threshold:g} {m.unit})" if r.exceeds else
+                           "within the day's variation")
+            else:
+                verdict = "beyond the day's variation (no published threshold)" if r.exceeds else \
+                    "within the day's variation"
             rows.append([escape(f"{m.label} ({m.unit})"), r.side, _num(r.median_a, d), _num(r.median_b, d),
                          f"{r.difference:+.{d}f}", f"{_num(r.ci_low, d)} to {_num(r.ci_high, d)}", verdict])
-        parts.append(f"<h3>{escape(a.label)} → {escape(b.label)}</h3>" +
-                     _table(["metric", "side", escape(a.label), escape(b.label), "change",
-                             "95 % interval", "verdict"], rows))
+        parts.append(f"<h3>{escape(la)} → {escape(lb)}</h3>" +
+                     _table(["metric", "side", escape(la), escape(lb), "change", "95 % interval", "verdict"], rows))
     return "".join(parts)
 
 
