@@ -310,3 +310,26 @@ def test_emulator_outside_sdk_mode_answers_without_factor_and_sends_milli_g():
     assert {p[9] for _, p in out if p[0] == ACC} == {0x81}
     assert d.corrupt == [] and len(d) > n - 40
     assert np.abs(d.acc_mps2 - acc[:len(d)]).max() <= 0.5 * MG + 1e-12  # whole mG
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.lists(st.tuples(*[st.integers(-32768, 32767)] * 3), min_size=2, max_size=30),
+       factor=st.floats(2.0 ** -20, 10.0, width=32), frame_type=st.sampled_from([0x80, 0x81]))
+def test_any_acc_frame_scales_by_its_start_answer_as_the_sdk(raw, factor, frame_type):
+    # AccData.kt: compressed type 0 -> raw x factor x 1000 mG, type 1 -> raw x factor mG
+    samples = np.array(raw, dtype=np.int64)
+    t = 5_000_000_000
+    d = decode([(PMD_CP, start_answer(ACC, factor)), (PMD_CP, start_answer(GYRO, 1.0)),
+                (PMD_DATA, data_frame(ACC, t, samples, frame_type)), (PMD_DATA, partner(GYRO, t, len(raw)))])
+    unit = 1000.0 if frame_type == 0x80 else 1.0
+    assert d.corrupt == [] and len(d) == len(raw)
+    assert d.acc_mps2 / MG == pytest.approx(samples * factor * unit, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=120, deadline=None)
+@given(params=st.binary(max_size=40))
+def test_any_start_answer_is_decoded_or_listed_never_raised(params):
+    d = decode([(PMD_CP, start_answer(ACC, raw=params)), (PMD_CP, start_answer(GYRO, 1.0)),
+                (PMD_DATA, frame(ACC, 10**10, 0x81, BODY)), (PMD_DATA, frame(GYRO, 10**10, 0x80, BODY))])
+    assert len(d) == 3 and [i for i, _ in d.corrupt] in ([], [0])
+    assert np.isfinite(d.acc_mps2).all()
