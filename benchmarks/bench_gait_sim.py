@@ -22,20 +22,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.bouts import gait_tables  # noqa: E402
-from analysis.validation import match_strides, paired_difference  # noqa: E402
+from analysis.validation import stride_errors  # noqa: E402
 
 
 def matched_errors(det: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Errors of the detected strides matched one to one (nearest initial contact) to the true ones."""
-    pairs = match_strides(det, truth)
-    return pd.DataFrame({
-        "side": pairs["side"],
-        "ic_err_ms": 1000 * paired_difference(det, truth, pairs, "start_s"),
-        "to_err_ms": 1000 * paired_difference(det, truth, pairs, "toe_off_s"),
-        "len_err_pct": 100 * (det.loc[pairs["detected"], "stride_length_m"].to_numpy()
-                              / truth.loc[pairs["truth"], "stride_length_m"].to_numpy() - 1),
-        "truth_quality": truth.loc[pairs["truth"], "quality"].to_numpy(),
-        "quality": det.loc[pairs["detected"], "quality"].to_numpy()})
+    return stride_errors(det, truth)
 
 
 def main() -> None:

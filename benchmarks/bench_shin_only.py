@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.strides import compute_strides  # noqa: E402
-from analysis.validation import match_strides, paired_difference  # noqa: E402
+from analysis.validation import stride_errors  # noqa: E402
 from gait_sim import Scenario, SimConfig, simulate  # noqa: E402
 
 SHINS = ("left_shin", "right_shin")
@@ -37,14 +37,7 @@ def shin_only_errors(sim, tol_s: float = 0.1) -> tuple[pd.DataFrame, int, int]:
     ``tol_s``) to the true strides, with the detected and true stride counts."""
     det = compute_strides({p: sim.signals[p] for p in SHINS})
     truth = sim.truth_strides
-    pairs = match_strides(det, truth, tol_s)
-
-    def err(col: str) -> np.ndarray:
-        return paired_difference(det, truth, pairs, col)
-    m = pd.DataFrame({"side": pairs["side"], "ic_err_ms": 1000 * err("start_s"),
-                      "to_err_ms": 1000 * err("toe_off_s"),
-                      "stride_time_err_ms": 1000 * err("stride_time_s"),
-                      "stance_err_pct": 100 * err("stance_fraction")})
+    m = stride_errors(det, truth, tol_s)
     return m, len(det), len(truth)
 
 

@@ -43,24 +43,28 @@ def test_ankle_angles_match_truth_during_walking(walk_sim) -> None:
     for side in ("left", "right"):
         for angle in ("dorsiflexion_deg", "eversion_deg"):
             name = f"{side}_{angle}"
-            assert rms((table[name].to_numpy() - truth_at(walk_sim, t, name))[walk]) <= 2.0, name
+            # README: RMS while walking at most 0.57° (dorsiflexion) and 0.91° (eversion) over all seeds
+            limit = 0.6 if angle == "dorsiflexion_deg" else 0.95
+            assert rms((table[name].to_numpy() - truth_at(walk_sim, t, name))[walk]) <= limit, name
 
 
-def test_peak_dorsiflexion_per_stride_within_1_5_degrees(walk_sim) -> None:
+def test_peak_dorsiflexion_per_stride_within_the_claimed_1_04_degrees(walk_sim) -> None:
+    """README: every stride's peak dorsiflexion within 1.04°, p95 0.17° while walking."""
     table = angle_table(walk_sim.signals)
     t = table[col.TIME].to_numpy()
-    checked = 0
+    errors = []
     for side in ("left", "right"):
         est = table[f"{side}_dorsiflexion_deg"].to_numpy()
         for st in walk_sim.truth_strides[walk_sim.truth_strides.side == side].itertuples():
             stance = (t >= st.start_s) & (t <= st.toe_off_s) & np.isfinite(est)
             if stance.sum() > 10:
-                assert abs(est[stance].max() - st.peak_dorsiflexion_deg) <= 1.5, (side, st.start_s)
-                checked += 1
-    assert checked > 60
+                errors.append(abs(est[stance].max() - st.peak_dorsiflexion_deg))
+    assert len(errors) > 60
+    assert max(errors) <= 1.04 and np.percentile(errors, 95) <= 0.17
 
 
-def test_peak_dorsiflexion_within_1_5_degrees_across_an_unsure_gap_in_a_spot_turn() -> None:
+@pytest.mark.slow
+def test_peak_dorsiflexion_within_1_04_degrees_across_an_unsure_gap_in_a_spot_turn() -> None:
     """Walk seed 0 loses 0.25 s of the right foot at toe-off of a spot turn (33.62 s), where the gap's
     cubic fill misses 12° of rotation. Its tilt error must stay at the gap: it used to be spread over the
     3 s before and after it (a walking stride 2.2 s earlier off by 2.0°, the spot turn by 5.7°)."""
@@ -75,7 +79,7 @@ def test_peak_dorsiflexion_within_1_5_degrees_across_an_unsure_gap_in_a_spot_tur
             stance = (t >= st.start_s) & (t <= st.toe_off_s) & np.isfinite(est)
             if stance.sum() <= 10 or st.peak_dorsiflexion_deg - truth[stance].max() > 0.2:
                 continue  # the true peak is in lost samples: no estimate can see it
-            assert abs(est[stance].max() - st.peak_dorsiflexion_deg) <= 1.5, (side, st.start_s, st.quality)
+            assert abs(est[stance].max() - st.peak_dorsiflexion_deg) <= 1.04, (side, st.start_s, st.quality)
             checked.add((side, round(st.start_s, 2), st.quality))
     assert ("right", 30.99, "") in checked and ("right", 33.21, "spot_turn") in checked
     assert len(checked) > 400

@@ -39,6 +39,8 @@ def remount(df: pd.DataFrame, turn: np.ndarray, after_s: float = -np.inf) -> pd.
 
 
 def dorsiflexion_rms(sim, table: pd.DataFrame, side: str, after_s: float = 0.0) -> float:
+    """RMS dorsiflexion error (deg) while walking; README: at most 0.57° with correctly labelled sensors,
+    so a corrected swap must give the same."""
     t = table[col.TIME].to_numpy()
     walk = np.zeros(len(t), dtype=bool)
     for b in sim.truth_bouts.itertuples():
@@ -70,7 +72,7 @@ def test_upside_down_sensor_is_reported_and_angles_unchanged(nominal_sim) -> Non
     assert [w.placement for w in upside] == ["left_foot"]
     assert "upside down" in upside[0].message
     assert not calibrate(nominal_sim.signals).sensors["left_foot"].upside_down
-    assert dorsiflexion_rms(nominal_sim, angle_table(samples, calibration=cal), "left") < 2.0
+    assert dorsiflexion_rms(nominal_sim, angle_table(samples, calibration=cal), "left") < 0.6
 
 
 def test_shin_and_foot_swapped_are_detected_and_corrected(random_sim) -> None:
@@ -80,7 +82,7 @@ def test_shin_and_foot_swapped_are_detected_and_corrected(random_sim) -> None:
     swaps = [w for w in cal.warnings if w.kind == "swapped_shin_foot"]
     assert len(swaps) == 1 and swaps[0].corrected and "right_shin" in swaps[0].message
     assert cal.sensors["right_shin"].source == "right_foot"
-    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "right") < 2.0
+    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "right") < 0.6
 
 
 def test_left_and_right_feet_swapped_are_detected_and_corrected(random_sim) -> None:
@@ -91,7 +93,7 @@ def test_left_and_right_feet_swapped_are_detected_and_corrected(random_sim) -> N
     assert {w.placement for w in swaps} == {"left_foot", "right_foot"} and all(w.corrected for w in swaps)
     assert cal.sensors["left_foot"].source == "right_foot"
     table = angle_table(samples, calibration=cal)
-    assert dorsiflexion_rms(random_sim, table, "left") < 2.0
+    assert dorsiflexion_rms(random_sim, table, "left") < 0.6
 
 
 def test_slipping_sensor_is_detected_and_mounting_re_estimated(random_sim) -> None:
@@ -108,7 +110,7 @@ def test_slipping_sensor_is_detected_and_mounting_re_estimated(random_sim) -> No
     assert len(epochs) == 2
     truth_after = random_sim.mounting["left_shin"] @ turn.as_matrix().T
     assert rotation_deg(epochs[1].r_segment_sensor, truth_after) < 5.0
-    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "left", after_s=slip_at) < 2.0
+    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "left", after_s=slip_at) < 1.0  # measured 0.86° after the re-estimated mounting
     assert not any(w.kind == "slipping" for w in calibrate(random_sim.signals).warnings)
 
 
@@ -127,7 +129,7 @@ def test_left_right_swaps_of_whole_legs_or_shins_are_corrected(random_sim, swap:
     swaps = [w for w in cal.warnings if w.kind == "swapped_left_right"]
     assert {w.placement for w in swaps} == set(moved) and all(w.corrected for w in swaps)
     assert "push-off" in swaps[0].message
-    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "right") < 2.0
+    assert dorsiflexion_rms(random_sim, angle_table(samples, calibration=cal), "right") < 0.6
 
 
 def test_lone_shin_on_the_wrong_side_is_moved_not_the_feet(random_sim) -> None:

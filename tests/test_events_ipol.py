@@ -1,34 +1,39 @@
-"""Gait events and distance on the real ipol_feet recordings (all trials of subjects 1-10)."""
+"""Gait events and distance on the real ipol_feet recordings (all trials of subjects 1-10).
+
+The README's figures (benchmarks/bench_gait_ipol.py): footsteps precision 0.983, recall 0.986; toe-off
+|error| median 7.1 ms, p95 26.1 ms; initial contact 8.2 / 48.1 ms. The data are fixed, so the
+tolerances are those figures rounded up.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from conftest import load_benchmark
+from analysis.ipol_validation import distance_drivers, evaluate_all, summarise
+
+pytestmark = pytest.mark.slow  # all 58 trials: ~20 s
 
 
 @pytest.fixture(scope="module")
 def scores(ipol_feet):
-    bench = load_benchmark("bench_gait_ipol")
-    rows = bench.evaluate_all(ipol_feet)
-    return rows, bench.summarise(rows)
+    rows = evaluate_all(ipol_feet)
+    return rows, summarise(rows)
 
 
 def test_footstep_precision_and_recall(scores):
     _, table = scores
     overall = table[table["subject"] == "all"].iloc[0]
-    assert overall["precision"] >= 0.98
-    assert overall["recall"] >= 0.98
+    assert overall["precision"] >= 0.982
+    assert overall["recall"] >= 0.985
 
 
 def test_event_timing_error(scores):
     rows, _ = scores
     to = np.abs(np.concatenate([r["to_err_ms"] for r in rows]))
     ic = np.abs(np.concatenate([r["ic_err_ms"] for r in rows]))
-    for err in (to, ic):
-        assert np.median(err) <= 20.0
-        assert np.percentile(err, 95) <= 50.0
+    assert np.median(to) <= 7.5 and np.percentile(to, 95) <= 27.0
+    assert np.median(ic) <= 8.5 and np.percentile(ic, 95) <= 49.0
 
 
 def _distances(rows):
@@ -63,6 +68,6 @@ def test_trial_distance(scores):
     d, _ = _distances(rows)
     assert abs(np.median(d) / 20.0 - 1) <= 0.05
     assert np.all((d >= 0.9 * 20.0) & (d <= 1.2 * 20.0))
-    drivers = load_benchmark("bench_gait_ipol").distance_drivers(rows)
+    drivers = distance_drivers(rows)
     assert drivers["with_swing_count"] >= 0.5
     assert abs(drivers["with_stride_length"]) <= 0.2

@@ -9,6 +9,7 @@ import pytest
 from analysis.columns import STRIDE_COLUMNS
 from analysis.pipeline import analyze
 from analysis.summary import asymmetry_index
+from analysis.validation import stride_errors
 from gait_sim import SimConfig, simulate
 from gait_sim.config import Scenario
 
@@ -23,31 +24,57 @@ def result(sim):
     return analyze(sim.signals)
 
 
-def test_every_stride_column_filled_and_near_truth(sim, result):
+def walking_strides(result):
     s = result.strides
-    assert list(s.columns) == list(STRIDE_COLUMNS)
-    walking = s[s["bout_id"].isin(result.bouts.loc[result.bouts["activity"] == "walking", "bout_id"])]
+    return s[s["bout_id"].isin(result.bouts.loc[result.bouts["activity"] == "walking", "bout_id"])]
+
+
+def test_every_stride_column_filled(result):
+    assert list(result.strides.columns) == list(STRIDE_COLUMNS)
+    walking = walking_strides(result)
     assert len(walking) > 40
     assert not walking.drop(columns="quality").isna().any().any()
-    truth = sim.truth_strides
-    for col, tol in (("peak_dorsiflexion_deg", 3.0), ("peak_plantarflexion_deg", 3.0),
-                     ("sagittal_range_deg", 3.0), ("eversion_excursion_deg", 3.0),
-                     ("peak_tibial_accel_g", 0.5), ("stride_length_m", 0.03)):
-        for side in ("left", "right"):
-            d = walking.loc[walking["side"] == side, col].median()
-            t = truth.loc[(truth["side"] == side) & (truth["quality"] != "spot_turn"), col].median()
-            assert abs(d - t) <= tol, (col, side, d, t)
 
 
-def test_summary_has_sides_hours_and_asymmetry(result):
+def test_every_walking_stride_near_its_true_stride(sim, result):
+    """Per stride, the whole pipeline (events, calibration, angles joined per stride) against the truth.
+
+    README: peak dorsiflexion within 1.04° for every stride (p95 0.17°); events 1.1 / 4.0 ms (initial
+    contact / toe-off median); stride length |error| p95 0.26 % over 1 h. The other metrics have no
+    README figure: their limits are this walk's measured maxima (deg: plantarflexion 0.35, range 0.26,
+    peak eversion 0.22, eversion excursion 1.13, whose contact value carries a -0.7° bias from the
+    contact being found ~1.3 ms early; tibial acceleration 0.012 g) rounded up.
+    """
+    walking = walking_strides(result)
+    m = stride_errors(walking, sim.truth_strides)
+    assert len(m) == len(walking)  # every walking stride has its true stride
+    err = {c: np.abs(m[c].to_numpy()) for c in m.columns if c.endswith("_err") or c.endswith("_ms")
+           or c.endswith("_pct")}
+    assert err["peak_dorsiflexion_deg_err"].max() <= 1.04
+    assert np.percentile(err["peak_dorsiflexion_deg_err"], 95) <= 0.17
+    assert np.median(err["ic_err_ms"]) <= 2.0 and np.median(err["to_err_ms"]) <= 4.5
+    assert np.percentile(err["len_err_pct"], 95) <= 0.5
+    for col, limit in (("peak_plantarflexion_deg_err", 0.5), ("sagittal_range_deg_err", 0.4),
+                       ("peak_eversion_deg_err", 0.3), ("eversion_excursion_deg_err", 1.3),
+                       ("peak_tibial_accel_g_err", 0.02)):
+        assert err[col].max() <= limit, (col, err[col].max())
+
+
+def test_summary_has_sides_hours_and_asymmetry(sim, result):
+    """The day's medians and asymmetry agree with the truth's (the asymmetry of the true medians)."""
     sm = result.summary
     day = sm[sm["period"] == "day"]
-    for metric in ("stride_length_m", "peak_dorsiflexion_deg"):
+    truth = sim.truth_strides[sim.truth_strides["quality"] != "spot_turn"]
+    for metric, tol, asi_tol in (("stride_length_m", 0.01, 1.0), ("peak_dorsiflexion_deg", 0.2, 3.0)):
         row = {r["side"]: r for _, r in day[day["metric"] == metric].iterrows()}
         assert set(row) == {"left", "right", "asymmetry"}
-        assert row["asymmetry"]["median"] == pytest.approx(
-            asymmetry_index(row["left"]["median"], row["right"]["median"]))
-        assert row["left"]["iqr"] >= 0
+        true_median = {s: truth.loc[truth["side"] == s, metric].median() for s in ("left", "right")}
+        for side in ("left", "right"):
+            assert abs(row[side]["median"] - true_median[side]) <= tol, (metric, side)
+            assert row[side]["q1"] <= row[side]["median"] <= row[side]["q3"]
+        true_asi = 100 * (true_median["left"] - true_median["right"]) / (
+            0.5 * (abs(true_median["left"]) + abs(true_median["right"])))
+        assert abs(row["asymmetry"]["median"] - true_asi) <= asi_tol, metric
     assert (sm["period"] == "hour").any()
 
 

@@ -14,14 +14,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import load_benchmark
+from analysis.strides import compute_strides
+from analysis.validation import stride_errors
 from gait_sim import Scenario, SimConfig, simulate
+
+SHINS = ("left_shin", "right_shin")
+
+
+def shin_only_errors(sim) -> tuple:
+    """Errors of the strides found from the shins alone, with the detected and true stride counts."""
+    det = compute_strides({p: sim.signals[p] for p in SHINS})
+    return stride_errors(det, sim.truth_strides), len(det), len(sim.truth_strides)
 
 
 @pytest.fixture(scope="module")
 def errors():
     sim = simulate(SimConfig(minutes=5, seed=1, mounting="random", scenario=Scenario(kind="walk")))
-    return load_benchmark("bench_shin_only").shin_only_errors(sim)
+    return shin_only_errors(sim)
 
 
 def test_shin_only_finds_the_strides(errors):
@@ -55,7 +64,7 @@ def test_shin_sign_on_a_short_walk():
     sign from the extremes' size put that side's events half a step off. The heel-strike rule
     (events.shin_swing_sign) gets both sides right."""
     sim = simulate(SimConfig(minutes=5, seed=2, mounting="random", scenario=Scenario(kind="walk")))
-    m, n_det, n_true = load_benchmark("bench_shin_only").shin_only_errors(sim)
+    m, n_det, n_true = shin_only_errors(sim)
     assert set(m["side"]) == {"left", "right"}
     assert len(m) / n_true >= 0.95 and len(m) / n_det >= 0.95
     assert np.all(np.abs(m["ic_err_ms"]) <= 60.0)  # half a step off would be ~500 ms
