@@ -38,6 +38,7 @@ def modes(root: Path) -> dict[str, str]:
     return loose
 
 
+@pytest.mark.slow  # every command end to end, ~33 s
 def test_every_command_creates_owner_only_files_and_folders(tmp_path, open_umask):
     out = tmp_path / "out"  # created by the commands themselves
     run("simulate", "--minutes", "1", "--scenario", "walk", "--out", out / "sim" / "walk.mcap")
@@ -58,6 +59,7 @@ def test_every_command_creates_owner_only_files_and_folders(tmp_path, open_umask
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
+@pytest.mark.slow  # the whole demo, ~58 s
 def test_demo_creates_owner_only_files_and_folders(tmp_path, open_umask):
     run("demo", "--duration", "5", "--day-minutes", "1", "--k2w-trials", "1", "--out", tmp_path / "demo")
     assert (tmp_path / "demo" / "report.html").is_file()

@@ -16,6 +16,7 @@ from gait_sim.config import Scenario
 from imu_logger.report.html import build_report
 from imu_logger.results import Results
 
+pytestmark = pytest.mark.slow  # several simulated days analysed: 17-60 s per test
 DAY_NS = 86_400 * 10**9
 MONDAY_9AM_NS = 1_796_634_000 * 10**9  # 2026-12-07 09:00 UTC
 

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import load_benchmark
 
+pytestmark = pytest.mark.slow  # a 60 s live recording of four sensors
 bench = load_benchmark("bench_soak")
 SECONDS = 60.0
 DISCONNECT_EVERY_S = 12.0
