@@ -44,3 +44,30 @@ def test_configuration_write_sets_the_rate():
     assert dev.rate_hz == 100.0 and dev.read(CONFIG) == w.data
     dev.on_write(CONFIG, bytes.fromhex("e803f401f401e803") + b"\x01")  # 1000 Hz: out of 5-200
     assert dev.rate_hz == 100.0
+
+
+def firmware_raw_words(p_raw: list[int]) -> bytes:
+    """The raw characteristic as NordicSemiconductor/Nordic-Thingy52-FW source/modules/m_motion.c builds it
+    (DRV_MOTION_EVT_RAW): 16Q16 values clamped on their integer part, shifted right by 6 / 11 / 12
+    integer bits, and the compass sent as (driver y, -driver x, driver z)."""
+    bits = [6, 6, 6, 11, 11, 11, 12, 12, 12]
+    clamped = []
+    for v, b in zip(p_raw, bits):
+        whole = v >> 16
+        hi, lo = (1 << (b - 1)) - 1, -(1 << (b - 1))
+        clamped.append(hi << 16 if whole >= hi else lo << 16 if whole < lo else v)
+    w = [c >> b for c, b in zip(clamped, bits)]
+    return struct.pack("<9h", w[0], w[1], w[2], w[3], w[4], w[5], w[7], -w[6], w[8])
+
+
+def test_firmware_formula_frames_decode_to_the_16q16_values_with_the_compass_turned():
+    q = 1 << 16
+    p_raw = [q, -q // 2, int(0.25 * q), int(100.5 * q), int(-1500.0 * q), 7 * q // 32,
+             int(20.25 * q), int(-3.5 * q), int(-45.0 * q)]
+    d = MODEL.decode([RAW], [firmware_raw_words(p_raw)], np.zeros(1))
+    assert d.corrupt == [] and len(d) == 1
+    assert d.acc_mps2[0] / GRAVITY_MPS2 == pytest.approx([1.0, -0.5, 0.25])
+    # -1500 °/s is beyond the Q11.5 format: the firmware clamps it to -1024 °/s
+    assert np.degrees(d.gyr_radps[0]) == pytest.approx([100.5, -1024.0, 7 / 32])
+    # sent x is the driver's y, sent y minus the driver's x (firmware_notes/thingy52.md, Compass axes)
+    assert d.mag_ut[0] == pytest.approx([-3.5, -20.25, -45.0])
