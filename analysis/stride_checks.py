@@ -26,6 +26,7 @@ Strides need ``bout_id`` (analysis.walking_bouts) and the pipeline's quality fla
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,15 +125,36 @@ def local_relative(strides: pd.DataFrame, window_s: float = LOCAL_WINDOW_S) -> n
     side = strides["side"].to_numpy()
     mid = 0.5 * (strides["start_s"].to_numpy(float) + strides["end_s"].to_numpy(float))
     vals = np.column_stack([strides["stride_time_s"].to_numpy(float), strides["stride_length_m"].to_numpy(float)])
-    for b in np.unique(bout[bout >= 0]):  # per bout, then per stride over its few neighbours
+    for b in np.unique(bout[bout >= 0]):  # per bout and foot; the windows are gathered at once
         rows = np.flatnonzero(bout == b)
-        for i in rows:
-            near = rows[np.abs(mid[rows] - mid[i]) <= window_s]
-            other = near[side[near] != side[i]]
-            ref = np.nanmedian(vals[other if len(other) else near], axis=0)
+        rows = rows[np.argsort(mid[rows], kind="stable")]
+        for s in ("left", "right"):
+            mine, theirs = rows[side[rows] == s], rows[side[rows] != s]
+            if len(mine) == 0:
+                continue
+            ref = _window_median(vals, theirs, mid[theirs], mid[mine], window_s)
+            both = _window_median(vals, rows, mid[rows], mid[mine], window_s)
+            ref = np.where(np.isnan(ref).all(axis=1, keepdims=True), both, ref)
             with np.errstate(divide="ignore", invalid="ignore"):
-                z[i] = np.log(vals[i] / ref)
+                z[mine] = np.log(vals[mine] / ref)
     return z
+
+
+def _window_median(vals: np.ndarray, pool: np.ndarray, pool_t: np.ndarray, t: np.ndarray,
+                   window_s: float) -> np.ndarray:
+    """(len(t), 2) median of ``vals[pool]`` over the entries with ``pool_t`` (sorted) within
+    ``window_s`` of each ``t``; NaN where there are none."""
+    if len(pool) == 0:
+        return np.full((len(t), vals.shape[1]), np.nan)
+    lo = np.searchsorted(pool_t, t - window_s, side="left")
+    hi = np.searchsorted(pool_t, t + window_s, side="right")
+    width = max(int(np.max(hi - lo)), 1)
+    idx = lo[:, None] + np.arange(width)[None]
+    g = vals[pool[np.minimum(idx, len(pool) - 1)]]
+    g[idx >= hi[:, None]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty windows stay NaN
+        return np.nanmedian(g, axis=1)
 
 
 def other_foot_contacts(strides: pd.DataFrame) -> np.ndarray:
@@ -179,19 +201,16 @@ def other_foot_stride_time(strides: pd.DataFrame) -> np.ndarray:
 def swing_count_excess(strides: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per stride: how many more strides its foot made in the bout than the other foot, and
     ln(median stride length of its foot / the other's) in the bout; NaN without both feet."""
-    excess = np.full(len(strides), np.nan)
-    ratio = np.full(len(strides), np.nan)
-    g = strides[strides["bout_id"] >= 0].groupby(["bout_id", "side"])["stride_length_m"]
-    n, med = g.size().to_dict(), g.median().to_dict()
-    side = strides["side"].to_numpy()
     bout = strides["bout_id"].to_numpy()
-    for i in range(len(strides)):  # per stride: dictionary look-ups only
-        other = (bout[i], "right" if side[i] == "left" else "left")
-        if bout[i] >= 0 and other in n:
-            excess[i] = n[(bout[i], side[i])] - n[other]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio[i] = np.log(med[(bout[i], side[i])] / med[other])
-    return excess, ratio
+    side = strides["side"].to_numpy()
+    g = strides[bout >= 0].groupby(["bout_id", "side"])["stride_length_m"]
+    n, med = g.size().astype(float), g.median()
+    mine = pd.MultiIndex.from_arrays([bout, side])
+    theirs = pd.MultiIndex.from_arrays([bout, np.where(side == "left", "right", "left")])
+    excess = n.reindex(mine).to_numpy() - n.reindex(theirs).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log(med.reindex(mine).to_numpy() / med.reindex(theirs).to_numpy())
+    return np.where(bout >= 0, excess, np.nan), np.where(bout >= 0, ratio, np.nan)
 
 
 class StrideChecks:
