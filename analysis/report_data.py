@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.meaningful_change import MEANINGFUL_CHANGE
 from analysis.summary import (CADENCE, HOUR_S, METRIC_BY_COLUMN, METRICS, SIDES, asymmetry_index,
                               metric_columns, summarise_strides, with_cadence)
 
@@ -42,8 +43,8 @@ ASYMMETRY_THRESHOLD_PCT = 10.0
 class Reference:
     """A healthy-adult reference range for walking, with the keys of its sources."""
 
-    low: float | None
-    high: float | None
+    low: float
+    high: float
     text: str
     sources: tuple[str, ...]
 
@@ -57,10 +58,6 @@ SOURCES: dict[str, str] = {
     "digiovanni2002": "DiGiovanni CW, Kuo R, Tejwani N, et al. Isolated gastrocnemius tightness. "
                       "J Bone Joint Surg Am. 2002;84(6):962-970 (less than 10° of dorsiflexion "
                       "as restricted).",
-    "design": "Project design notes (reference values of ../shared/DESIGN.md). The 4-8° rearfoot "
-              "eversion excursion is taken from them; we have not yet confirmed it in a primary "
-              "source (Youberg et al., J Am Podiatr Med Assoc 2005;95(4):376-382, report the share "
-              "of passive eversion range used in walking, 68 %, not degrees).",
     "bohannon1997": "Bohannon RW. Comfortable and maximum walking speed of adults aged 20-79 years: "
                     "reference values and determinants. Age Ageing. 1997;26(1):15-19 "
                     "(comfortable speed 1.27-1.46 m/s by age and sex).",
@@ -84,12 +81,12 @@ SOURCES: dict[str, str] = {
 
 #: reference ranges of ../shared/DESIGN.md, healthy adults walking at comfortable speed
 REFERENCES: dict[str, Reference] = {
-    "peak_dorsiflexion_deg": Reference(10.0, None, "about 10°; below 10° counts as restricted",
-                                       ("perry2010", "digiovanni2002")),
+    # upper bound: about the textbook mean of ~10-12° plus one SD (Winter 1991); a project choice
+    "peak_dorsiflexion_deg": Reference(10.0, 15.0, "about 10-15°; below 10° counts as restricted",
+                                       ("perry2010", "winter1991", "digiovanni2002")),
     "peak_plantarflexion_deg": Reference(-25.0, -15.0, "15-25° of plantarflexion at push-off",
                                          ("perry2010", "winter1991")),
     "sagittal_range_deg": Reference(25.0, 30.0, "25-30°", ("perry2010", "winter1991")),
-    "eversion_excursion_deg": Reference(4.0, 8.0, "about 4-8°", ("design",)),
     "speed_mps": Reference(1.2, 1.5, "1.2-1.5 m/s comfortable speed", ("bohannon1997",)),
     "stride_length_m": Reference(1.3, 1.5, "1.3-1.5 m", ("oberg1993",)),
     "stride_time_s": Reference(1.0, 1.2, "1.0-1.2 s", ("oberg1993",)),
@@ -158,15 +155,36 @@ def day_metrics(strides: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: values no walking stride can have: outside them a number is a measurement failure, not a finding
+#: (engineering limits, wide of every reference above and of the literature's pathological gait)
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "peak_dorsiflexion_deg": (-15.0, 35.0), "peak_plantarflexion_deg": (-50.0, 15.0),
+    "sagittal_range_deg": (3.0, 70.0), "peak_eversion_deg": (-25.0, 30.0),
+    "eversion_excursion_deg": (-5.0, 30.0), "speed_mps": (0.05, 3.0), "stride_length_m": (0.05, 2.5),
+    "stride_time_s": (0.4, 4.0), CADENCE: (30.0, 300.0), "peak_tibial_accel_g": (0.3, 16.0),
+}
+
+
+def plausible(metric: str, value: float) -> bool:
+    """Whether ``value`` can be a walking stride's (True for metrics without limits)."""
+    lo, hi = PLAUSIBLE.get(metric, (-np.inf, np.inf))
+    return bool(np.isfinite(value) and lo <= value <= hi)
+
+
 def reference_verdict(metric: str, value: float) -> str:
-    """'below', 'within', 'above' the healthy range of ``metric``, or '' without one/without a value."""
+    """How ``value`` stands against the healthy range of ``metric``: 'within'; 'near' (outside by less
+    than the smallest meaningful change, analysis.meaningful_change, else 5 % of the range);
+    'below' or 'above'; 'implausible' (outside PLAUSIBLE); '' without a reference or a value."""
     ref = REFERENCES.get(metric)
     if ref is None or not np.isfinite(value):
         return ""
-    if ref.low is not None and value < ref.low:
-        return "below"
-    if ref.high is not None and value > ref.high:
-        return "above"
+    if not plausible(metric, value):
+        return "implausible"
+    margin = MEANINGFUL_CHANGE.get(metric, (0.05 * abs(ref.high - ref.low), ""))[0]
+    if value < ref.low:
+        return "near" if ref.low - value < margin else "below"
+    if value > ref.high:
+        return "near" if value - ref.high < margin else "above"
     return "within"
 
 

@@ -128,3 +128,37 @@ def test_no_trend_is_claimed_from_minutes_of_walking(day, tmp_path):
     for side in ("Left", "Right"):
         assert f"{side} peak dorsiflexion: too little walking to judge a trend over the day" in section
     assert "fades" not in section and "rises" not in section
+
+
+def _edited_copy(res_dir, out_dir, **columns):
+    shutil.copytree(res_dir, out_dir)
+    strides = pd.read_csv(out_dir / "strides.csv")
+    right = strides["side"] == "right"
+    for column, value in columns.items():
+        strides.loc[right, column] = value
+    strides.to_csv(out_dir / "strides.csv", index=False)
+    return out_dir
+
+
+def test_impossible_angles_are_never_a_headline(day, tmp_path):
+    _, res = day
+    bad = _edited_copy(res, tmp_path / "bad", peak_dorsiflexion_deg=44.7, sagittal_range_deg=90.7)
+    out = tmp_path / "r.html"
+    assert run_cli("report", bad, "--out", out).exit_code == 0
+    html = out.read_text()
+    verdict = html.split('<section id="verdict">')[1].split("</section>")[0]
+    assert "NOT RELIABLE" in verdict and "right peak dorsiflexion in stance 44.7 °" in verdict
+    assert "No ankle verdict" in verdict and "stiffer" not in verdict
+    table = html.split('<section id="distributions">')[1].split("</section>")[0]
+    assert '<span class="implausible">44.7</span>' in table
+
+
+def test_values_are_graded_by_how_far_outside_the_reference_they_lie(day, tmp_path):
+    _, res = day
+    edited = _edited_copy(res, tmp_path / "e", stride_length_m=1.51, speed_mps=1.8)
+    out = tmp_path / "r.html"
+    assert run_cli("report", edited, "--out", out).exit_code == 0
+    table = out.read_text().split('<section id="distributions">')[1].split("</section>")[0]
+    assert '<span class="near">1.51</span>' in table  # 1 cm above 1.3-1.5 m: not a finding
+    assert '<span class="above">1.80</span>' in table  # 0.3 m/s above 1.2-1.5 m/s: past 0.10 m/s
+    assert "NOT RELIABLE" not in out.read_text()  # graded, not rejected: the values are possible

@@ -39,7 +39,8 @@ padding:12px 18px;margin:14px 0}h2{font-size:18px;margin:4px 0 10px;color:#234}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f0f3f6}td:first-child,th:first-child{text-align:left}.callout{font-size:16px;padding:10px 14px;
 border-left:5px solid #c62828;background:#fdecea;margin:8px 0}.ok{border-left-color:#2e7d32;background:#edf7ed}
-.below,.above{color:#b71c1c;font-weight:600}.within{color:#2e7d32}.muted{color:#666;font-size:12px}
+.below,.above{color:#b71c1c;font-weight:600}.within{color:#2e7d32}.near{color:#8a6d00}
+.implausible{color:#666;text-decoration:line-through}.muted{color:#666;font-size:12px}
 .grid{display:flex;flex-wrap:wrap;gap:8px}.warn{color:#b71c1c}svg{background:#fff;max-width:100%;height:auto}
 button{font-size:12px;margin:2px}
 """
@@ -84,7 +85,37 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _doubts(res: Results) -> list[str]:
+    """The analysis's and the recording's doubts: warnings, calibration messages, warning events."""
+    out = [str(m) for key in ("warnings", "calibration_messages") for m in _as_list(res.analysis.get(key))]
+    return out + [str(e.get("message", "")) for e in res.events if e.get("kind") == "warning"]
+
+
+def quality_line(res: Results, day: pd.DataFrame) -> tuple[str, bool]:
+    """One line on how far the day's numbers can be trusted, and whether they can at all."""
+    implausible = [f"{s} {r['label'].lower()} {_num(r[f'{s}_median'], _digits(r['unit']))} {r['unit']}"
+                   for _, r in day.iterrows() for s in rd.SIDES if r[f"{s}_vs_reference"] == "implausible"]
+    inv = res.inventory
+    lost = (100.0 * inv["missing_samples"].sum() / max(int((inv["samples"] + inv["missing_samples"]).sum()), 1)
+            if inv is not None and len(inv) else float("nan"))
+    q = res.gait.strides["quality"].astype(str) if len(res.gait.strides) else pd.Series(dtype=str)
+    usable = 100.0 * float((q == "ok").mean()) if len(q) else float("nan")
+    facts = [f"{_num(lost, 1)} % of samples missing" if np.isfinite(lost) else "sensor inventory unknown",
+             f"{_num(usable, 0)} % of strides usable" if np.isfinite(usable) else "no strides",
+             f"{len(_doubts(res))} doubt(s) from calibration and recording (see Data quality)"]
+    if implausible:
+        return ("Data quality: NOT RELIABLE: values no walking stride can have (" + "; ".join(implausible) +
+                ") mean a measurement problem, not a finding; " + ", ".join(facts) + "."), False
+    worry = _doubts(res) or (np.isfinite(lost) and lost > 5) or (np.isfinite(usable) and usable < 80)
+    return f"Data quality: {'check before use' if worry else 'good'}: " + ", ".join(facts) + ".", True
+
+
 def _verdict(res: Results, day: pd.DataFrame) -> str:
+    line, trustworthy = quality_line(res, day)
+    quality = f'<p id="quality-line" class="{"warn" if not trustworthy else "muted"}">{escape(line)}</p>'
+    if not trustworthy:  # a number outside physiological limits is never a headline
+        return (quality + '<div class="callout" id="stiff-callout">No ankle verdict: the angles of this '
+                "session are outside what walking allows. See Data quality.</div>")
     stiff = rd.stiffer_side(res.strides)
     cls = "callout" if stiff.side else "callout ok"
     act = rd.activity_time(res.bouts)
@@ -97,7 +128,7 @@ def _verdict(res: Results, day: pd.DataFrame) -> str:
             if v in ("below", "above") and ref is not None:
                 flags.append(f"{s} {r['label'].lower()} {_num(r[f'{s}_median'], _digits(r['unit']))} "
                              f"{r['unit']} (healthy: {ref.text})")
-    parts = [f'<div class="{cls}" id="stiff-callout">{escape(stiff.text)}</div>',
+    parts = [quality, f'<div class="{cls}" id="stiff-callout">{escape(stiff.text)}</div>',
              f"<p>Walking {_hours(act['walking'])}; still with the shins upright (standing, or "
              f"sitting with the feet on the floor: shin and foot sensors cannot tell these apart) "
              f"{_hours(act['standing'])}; lying or sitting with the legs out "
@@ -131,8 +162,8 @@ def _timeline(res: Results) -> str:
         pad = max(0.1 * (hi - lo), 0.5 if column.endswith("deg") else 0.05)
         c = Chart((0, span), (lo - pad, hi + pad), height=170, title=label, margin=(30, 16, 30, 56))
         ref = rd.REFERENCES.get(column)
-        if ref and ref.low is not None:
-            c.hline(ref.low, "#2e7d32", label=f"healthy reference {ref.text}")
+        if ref:
+            c.rect(0, span, ref.low, ref.high, BAND, 0.6, f"healthy reference {ref.text}")
         for side in rd.SIDES:
             part = bm[bm["side"] == side]
             mid = 0.5 * (part["start_s"] + part["end_s"])
@@ -196,14 +227,13 @@ def _distributions(res: Results, day: pd.DataFrame) -> str:
         stats = {side: box_stats(s.loc[s["side"] == side, m.column]) for side in rd.SIDES}
         vals = [v for st in stats.values() if st for v in (st[0], st[4])]
         ref = rd.REFERENCES.get(m.column)
-        vals += [v for v in ((ref.low, ref.high) if ref else ()) if v is not None]
+        vals += [ref.low, ref.high] if ref else []
         lo, hi = min(vals), max(vals)
         pad = 0.1 * (hi - lo) or 1.0
         c = Chart((0, 3), (lo - pad, hi + pad), width=260, height=210, title=f"{m.label} ({m.unit})",
                   margin=(30, 10, 30, 48))
         if ref:
-            c.rect(0, 3, ref.low if ref.low is not None else hi + pad, ref.high if ref.high is not None
-                   else hi + pad, BAND, 0.7, f"healthy reference: {ref.text}")
+            c.rect(0, 3, ref.low, ref.high, BAND, 0.7, f"healthy reference: {ref.text}")
         for i, side in enumerate(rd.SIDES):
             boxplot(c, i + 1, 0.3, stats[side], SIDE_COLOURS[side],
                     f"{side}: median {_num(stats[side][2], 2) if stats[side] else '–'}")
@@ -355,8 +385,7 @@ def _quality(res: Results) -> str:
     else:
         parts.append("<p>The recording behind these results is not available: sensor inventory "
                      "(gaps, reconnects, battery) cannot be shown.</p>")
-    messages = [str(m) for key in ("warnings", "calibration_messages", "calibration") for m in _as_list(res.analysis.get(key))]
-    messages += [str(e.get("message", "")) for e in res.events if e.get("kind") == "warning"]
+    messages = _doubts(res)
     if messages:
         parts.append("<p>Warnings from recording and analysis (for example a swapped or slipping "
                       "sensor):</p><ul>" + "".join(f'<li class="warn">{escape(m)}</li>' for m in messages) + "</ul>")
