@@ -76,9 +76,10 @@ def test_fifo_overflow_flag_becomes_a_note_and_time_shows_the_gap():
     for w in model.start_commands(100.0):
         assert dev.on_write(w.uuid, w.data) == [(CONTROL_UUID, bytes([0x81, 0]))]
     t = np.arange(40) / 100.0
-    out = dev.encode(np.zeros((20, 3)), np.zeros((20, 3)), None, t[:20])
+    still = np.tile([0.0, 0.0, GRAVITY_MPS2], (20, 1))  # at rest, so no scale warning joins the note
+    out = dev.encode(still, np.zeros((20, 3)), None, t[:20])
     dev.lose_samples(5)
-    out += dev.encode(np.zeros((20, 3)), np.zeros((20, 3)), None, t[20:])
+    out += dev.encode(still, np.zeros((20, 3)), None, t[20:])
     d = model.decode([u for u, _ in out], [p for _, p in out], np.arange(len(out)) * 0.05)
     assert len(d.notes) == 1 and "overflow" in d.notes[0][1]
     assert np.array_equal(np.diff(d.counter), np.ones(len(d) - 1))  # counter counts samples read
@@ -91,3 +92,13 @@ def test_bad_commands_get_error_replies():
     assert dev.on_write(CONTROL_UUID, b"\x01\x00") == [(CONTROL_UUID, b"\x81\x01")]
     assert dev.on_write(CONTROL_UUID, b"\x09") == [(CONTROL_UUID, b"\x89\x03")]
     assert not dev.streaming
+
+
+def test_a_sensor_at_rest_that_does_not_read_one_g_is_flagged():
+    dev = MODEL.new_device(100.0)
+    for w in MODEL.start_commands(100.0):
+        dev.on_write(w.uuid, w.data)
+    t = np.arange(100) / 100.0
+    out = dev.encode(np.tile([0.0, 0.0, 0.5 * GRAVITY_MPS2], (100, 1)), np.zeros((100, 3)), None, t)
+    d = MODEL.decode([u for u, _ in out], [p for _, p in out], np.arange(len(out)) * 0.05)
+    assert [text for _, text in d.notes if "implausible scale" in text and "0.5 g" in text]

@@ -9,7 +9,8 @@ A model has two sides that speak the same bytes:
   notification bytes, quantisation and range included.
 
 Units everywhere: acceleration in m/s² (specific force, gravity included), angular rate in rad/s,
-magnetic field in µT, times in seconds (a sensor clock with nanosecond ticks also as integer ns). Axes are the sensor's own axes as printed on its case.
+magnetic field in µT, times in seconds (a sensor clock with nanosecond ticks also as integer ns).
+Axes are the sensor's own axes as printed on its case.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from imu_logger.sensors._bytes import DEG, check_inputs, empty_stream, length_mi
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
+from imu_logger.sensors.plausibility import with_gravity_check
 
 
 def dot_uuid(short: int) -> str:
@@ -152,9 +153,10 @@ class MovellaDot(SensorModel):
         if idx.size == 0:
             return empty_stream(False, True, False, corrupt)
         micros = unwrap_with_host(ticks.astype(np.int64), TIMESTAMP_MODULUS, 1e-6, host[idx])
-        return DecodedStream(acc_mps2=acc, gyr_radps=gyr_dps * DEG, mag_ut=None, host_time_s=host[idx],
-                             notification_index=idx, sensor_time_s=micros * 1e-6, counter=None,
-                             corrupt=corrupt)
+        stream = DecodedStream(acc_mps2=acc, gyr_radps=gyr_dps * DEG, mag_ut=None, host_time_s=host[idx],
+                               notification_index=idx, sensor_time_s=micros * 1e-6, counter=None,
+                               corrupt=corrupt)
+        return with_gravity_check(self.key, stream)
 
     def new_device(self, rate_hz: float | None = None) -> MovellaDotDevice:
         return MovellaDotDevice(DEFAULT_RATE_HZ if rate_hz is None else self.nominal_rate(rate_hz))

@@ -29,6 +29,7 @@ from imu_logger.sensors._bytes import (
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
+from imu_logger.sensors.plausibility import with_gravity_check
 
 
 def onrf_uuid(short: int) -> str:
@@ -214,11 +215,12 @@ class OpenNrf(BatteryLevelService, SensorModel):
         seq_u = unwrap_with_host(head["seq"].astype(np.int64), SEQ_MODULUS, float(np.median(per_s)), host_p)
         t_u = unwrap_with_host(head["t_us"].astype(np.int64), TIME_MODULUS, 1e-6, host_p)
         within = np.arange(n_arr.sum()) - np.repeat(np.cumsum(n_arr) - n_arr, n_arr)
-        return DecodedStream(
+        stream = DecodedStream(
             acc_mps2=si[:, 0:3], gyr_radps=si[:, 3:6], mag_ut=si[:, 6:9],
             host_time_s=np.repeat(host_p, n_arr), notification_index=np.repeat(idx.astype(np.int64), n_arr),
             sensor_time_s=np.repeat(t_u * 1e-6, n_arr) + within * np.repeat(per_s, n_arr),
             counter=np.repeat(seq_u, n_arr) + within, corrupt=corrupt, notes=notes)
+        return with_gravity_check(self.key, stream)
 
     def new_device(self, rate_hz: float | None = None) -> OpenNrfDevice:
         return OpenNrfDevice(RATES_HZ[0] if rate_hz is None else self.nominal_rate(rate_hz))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imu_logger.sensors.base import GRAVITY_MPS2
+from imu_logger.sensors.base import GRAVITY_MPS2, DecodedStream
 
 #: angular rate below which a sample counts as at rest, rad/s (about 6 °/s: still, or standing)
 REST_RATE_RADPS = 0.1
@@ -43,3 +43,12 @@ def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray
         return None
     return (f"{model}: implausible scale: the median acceleration norm {where} is {median:.3g} g, "
             f"not about 1 g; these accelerations are not trustworthy")
+
+
+def with_gravity_check(model: str, stream: DecodedStream) -> DecodedStream:
+    """``stream`` with :func:`gravity_norm_warning`'s warning, if any, added to its notes."""
+    warning = gravity_norm_warning(model, stream.acc_mps2, stream.gyr_radps)
+    if warning and len(stream):
+        stream.notes.append((int(stream.notification_index[0]), warning))
+        stream.notes.sort()
+    return stream

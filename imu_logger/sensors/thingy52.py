@@ -17,6 +17,7 @@ from imu_logger.sensors._bytes import (
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
+from imu_logger.sensors.plausibility import with_gravity_check
 
 
 def tms_uuid(short: int) -> str:
@@ -110,9 +111,10 @@ class Thingy52(BatteryLevelService, SensorModel):
         raw = np.frombuffer(b"".join(chunks), dtype="<i2").reshape(-1, 9).astype(np.float64)
         si = raw / (2.0 ** _FRAC)
         idx = np.asarray(good, dtype=np.int64)
-        return DecodedStream(acc_mps2=si[:, 0:3] * GRAVITY_MPS2, gyr_radps=si[:, 3:6] * DEG,
-                             mag_ut=si[:, 6:9], host_time_s=host[idx], notification_index=idx,
-                             sensor_time_s=None, counter=None, corrupt=corrupt)
+        stream = DecodedStream(acc_mps2=si[:, 0:3] * GRAVITY_MPS2, gyr_radps=si[:, 3:6] * DEG,
+                               mag_ut=si[:, 6:9], host_time_s=host[idx], notification_index=idx,
+                               sensor_time_s=None, counter=None, corrupt=corrupt)
+        return with_gravity_check(self.key, stream)
 
     def new_device(self, rate_hz: float | None = None) -> Thingy52Device:
         return Thingy52Device(DEFAULT_CONFIG[3] if rate_hz is None else self.nominal_rate(rate_hz))

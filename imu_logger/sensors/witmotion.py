@@ -2,9 +2,10 @@
 
 Stream: notifications on FFE4 carry a byte stream of frames ``55 61`` + 9 × int16 LE (acc X Y Z,
 gyro X Y Z, angle X Y Z); in the 28-byte variant (an assumption: no vendor parser knows it) 8 bytes
-of chip time follow, laid out like registers 0x30-0x33 (YY MM DD hh mm ss ms-LE). Frames may be split across notifications and several may share one. Register replies
-``55 71 RegL RegH`` + 8 × int16 (20 bytes) are interleaved in the same stream. Full protocol and
-sources: firmware_notes/witmotion.md.
+of chip time follow, laid out like registers 0x30-0x33 (YY MM DD hh mm ss ms-LE). Frames may be
+split across notifications and several may share one. Register replies ``55 71 RegL RegH`` +
+8 × int16 (20 bytes) are interleaved in the same stream. Full protocol and sources:
+firmware_notes/witmotion.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from imu_logger.sensors._bytes import DEG, check_inputs, empty_stream, length_mi
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
+from imu_logger.sensors.plausibility import with_gravity_check
 
 # WitMotion uses the base ...00805f9a34fb (not the SIG ...9b34fb): their UUIDs are vendor 128-bit UUIDs.
 SERVICE_UUID = "0000ffe5-0000-1000-8000-00805f9a34fb"
@@ -131,7 +133,7 @@ class WitMotion(SensorModel):
         host = check_inputs(self.key, uuids, payloads, host_time_s)
         if host is None:
             return empty_stream(False, False, False, length_mismatch(self.key, len(payloads)))
-        return _decode_stream(uuids, payloads, host)
+        return with_gravity_check(self.key, _decode_stream(uuids, payloads, host))
 
     def new_device(self, rate_hz: float | None = None) -> WitMotionDevice:
         return WitMotionDevice(FACTORY_RATE_HZ if rate_hz is None else self.nominal_rate(rate_hz))
