@@ -68,8 +68,7 @@ def export_trials(data: Path, names: list[str], out: Path) -> None:
             df = ipol.load_foot(data, name, foot)
             t = df["time_s"].to_numpy()
             grid = t[0] + np.arange(round((t[-1] - t[0]) * FS_HZ) + 1) / FS_HZ
-            for kind in ("acc", "gyr"):
-                cols = [c for c in df.columns if c.startswith(kind)]
+            for kind, cols in (("acc", ACC), ("gyr", GYR)):
                 arrays[f"{side}_{kind}"] = np.column_stack([np.interp(grid, t, df[c]) for c in cols])
             arrays[f"{side}_t0_s"] = np.array(t[0])
         np.savez(out / f"{name}.npz", **arrays)
@@ -98,7 +97,7 @@ def steady(ref: np.ndarray, meta: dict) -> np.ndarray:
     foot's first or last footstep (gaitmap's template matches whole regular strides only)."""
     u0, u1 = (x / 100.0 for x in meta["UTurnBoundaries"])
     keep = (ref[:, 1] < u0) | (ref[:, 0] > u1)
-    keep[[0, -1]] = False
+    keep[[0, -1] if len(keep) else []] = False
     return keep
 
 
@@ -206,6 +205,16 @@ def distance_distribution(rows: list[dict], part: range) -> str:
     return "min {:.2f}, q1 {:.2f}, median {:.2f}, q3 {:.2f}, max {:.2f}".format(*q)
 
 
+def paired_distance(ours: list[dict], theirs: list[dict]) -> str:
+    """ours − gaitmap distance (m) per foot and trial, median [p5, p95], per subject part and overall."""
+    parts = []
+    for label, part in (("TUNE", TUNE), ("REPORT", REPORT), ("all", range(1, 1000))):
+        d = np.concatenate([np.subtract(a["distance_m"], b["distance_m"])
+                            for a, b in zip(ours, theirs) if a["subject"] in part])
+        parts.append(f"{label} {np.median(d):+.2f} [{np.percentile(d, 5):+.2f}, {np.percentile(d, 95):+.2f}]")
+    return "; ".join(parts)
+
+
 def main() -> None:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else ipol.DATA
     names = ipol.trial_names(data)
@@ -235,6 +244,7 @@ def main() -> None:
         for part_label, part in (("TUNE", TUNE), ("REPORT", REPORT)):
             print(f"{part_label}: signed timing ms {signed_timing(rows, part)}")
             print(f"{part_label}: distance per foot-trial m {distance_distribution(rows, part)}")
+    print("\nsame foot-trial, ours − gaitmap distance (m): " + paired_distance(ours, theirs["barth"]))
 
 
 if __name__ == "__main__":
