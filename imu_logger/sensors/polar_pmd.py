@@ -27,7 +27,7 @@ from imu_logger.sensors._bytes import (
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
-from imu_logger.sensors.plausibility import gravity_norm_warning
+from imu_logger.sensors.plausibility import with_gravity_check
 
 PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CP = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -548,13 +548,11 @@ def _pair(frames: dict[int, _Frames], host: np.ndarray, corrupt: list[tuple[int,
         close = np.abs(fa[a_idx][r] - tm.astype(np.float64)) <= tol
         row_mag[r[close]] = mag[close]
     note_idx = np.maximum(ia[a_idx], ig[g_idx])
-    warning = gravity_norm_warning("polar_verity", acc[a_idx], gyr[g_idx])
-    if warning and note_idx.size:
-        notes.append((int(note_idx[0]), warning))
     notes.sort()
-    return DecodedStream(acc_mps2=acc[a_idx], gyr_radps=gyr[g_idx], mag_ut=row_mag, host_time_s=host[note_idx],
-                         notification_index=note_idx, sensor_time_s=rows_t * 1e-9, counter=None,
-                         corrupt=corrupt, notes=notes, sensor_time_ns=rows_t)
+    stream = DecodedStream(acc_mps2=acc[a_idx], gyr_radps=gyr[g_idx], mag_ut=row_mag, host_time_s=host[note_idx],
+                           notification_index=note_idx, sensor_time_s=rows_t * 1e-9, counter=None,
+                           corrupt=corrupt, notes=notes, sensor_time_ns=rows_t)
+    return with_gravity_check("polar_verity", stream)
 
 
 def _nearest(sorted_or_not: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -686,7 +684,8 @@ class PolarDevice(DeviceEmulator):
         n = t.shape[0]
         values = {ACC: np.asarray(acc_mps2, dtype=np.float64).reshape(n, 3),
                   GYRO: np.asarray(gyr_radps, dtype=np.float64).reshape(n, 3),
-                  MAG: np.zeros((n, 3)) if mag_ut is None else np.nan_to_num(np.asarray(mag_ut, dtype=np.float64).reshape(n, 3))}
+                  MAG: (np.zeros((n, 3)) if mag_ut is None
+                        else np.nan_to_num(np.asarray(mag_ut, dtype=np.float64).reshape(n, 3)))}
         out: list[tuple[str, bytes]] = []
         for kind in (ACC, GYRO, MAG):
             if kind not in self.active:
