@@ -162,3 +162,16 @@ def test_values_are_graded_by_how_far_outside_the_reference_they_lie(day, tmp_pa
     assert '<span class="near">1.51</span>' in table  # 1 cm above 1.3-1.5 m: not a finding
     assert '<span class="above">1.80</span>' in table  # 0.3 m/s above 1.2-1.5 m/s: past 0.10 m/s
     assert "NOT RELIABLE" not in out.read_text()  # graded, not rejected: the values are possible
+
+
+def test_knee_to_wall_of_another_subject_is_warned_about(day, tmp_path):
+    _, res = day
+    k2w = tmp_path / "k2w.mcap"
+    r = run_cli("k2w", "--backend", "virtual", "--yes", "--trials", "1", "--subject", "P002", "--out", k2w)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "r.html"
+    r = run_cli("report", res, "--k2w", k2w, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "warning: the knee-to-wall recording k2w.mcap is of subject P002, the day of subject simulated" in r.output
+    quality = out.read_text().split('<section id="quality">')[1].split("</section>")[0]
+    assert "is of subject P002" in quality

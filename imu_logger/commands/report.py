@@ -14,7 +14,8 @@ from imu_logger.errors import UserError
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
 @click.option("--k2w", "k2w_recordings", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Recording of `imu-logger k2w` whose results join the last session (repeatable).")
-def report(sources: tuple[str, ...], out: str, k2w_recordings: tuple[str, ...]) -> None:
+@click.option("--open", "open_it", is_flag=True, help="Open the report in the default browser.")
+def report(sources: tuple[str, ...], out: str, k2w_recordings: tuple[str, ...], open_it: bool) -> None:
     """Write the day report of SOURCES (results directories of `analyze` or recordings).
 
     With several SOURCES (oldest first) the last one is the day shown and each session is compared
@@ -26,10 +27,23 @@ def report(sources: tuple[str, ...], out: str, k2w_recordings: tuple[str, ...]) 
     from imu_logger.report.html import build_report
 
     sessions = [load_results(s) for s in sources]
+    day = sessions[-1]
     for path in k2w_recordings:
-        if not sessions[-1].add_k2w(read_recording(path).events):
+        rec = read_recording(path)
+        if not day.add_k2w(rec.events):
             raise UserError(f"{path}: no knee-to-wall results in this recording")
+        theirs, ours = rec.session.get("subject_id", ""), day.session.get("subject_id", "")
+        if theirs != ours:
+            warning = (f"the knee-to-wall recording {Path(path).name} is of subject {theirs or '(none)'}, "
+                       f"the day of subject {ours or '(none)'}: check that they belong together")
+            day.gait.warnings.append(warning)
+            click.echo(f"warning: {warning}", err=True)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(build_report(sessions), encoding="utf-8")
     click.echo(f"wrote {out_path}")
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(out_path.resolve().as_uri()):
+            click.echo("note: no browser could be started here; open the file yourself", err=True)
