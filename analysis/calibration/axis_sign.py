@@ -7,9 +7,14 @@
   in swing); without a foot, the largest rotation of the shank is the swing, which is negative about a
   left-pointing y (bottom of the shank moving forward) (``sign_from_largest_rotation``).
 
-This is not the sign rule of analysis.events, which decides the same thing ("toes first") from the
-zero-velocity trajectory of the strides: the calibration runs on the filter's orientation of every
-sensor, including a foot whose labels a placement check exchanged, before any stride exists.
+This is not the sign rule of analysis.events (``foot_axis_sign``), which decides the same thing ("toes
+first") from the displacements of the strides' zero-velocity trajectory. The calibration runs on its own
+sensors after the placement checks (a foot whose label was exchanged is not the sensor the strides
+analysed under that label), and the events' rule applied here, on the first-pass zero-velocity
+trajectory, is less robust: on ipol_feet it flipped the axis of one foot (trial 4-1 left, whose fast
+strides the fixed zero-velocity thresholds miss), and the swings rotating toes-up about the automatic
+axis fell from 92.0 % to 91.1 % (benchmarks/bench_angles.py --ipol-only). The two rules agree on every
+simulated recording of the benchmarks.
 """
 
 from __future__ import annotations

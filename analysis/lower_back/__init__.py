@@ -1,0 +1,44 @@
+"""The lower-back sensor (placement ``lower_back``, over L5/S1, the Mobilise-D position).
+
+Conventions (added to analysis.conventions for this placement; the shared ones are not redefined):
+
+* **pelvis segment frame** in quiet standing: x anterior (direction of travel), y left, z up, like the
+  shin and foot frames. The sensor's mounting is found by :class:`LowerBackFrame`: z from gravity in
+  quiet standing next to walking, x from the walking direction (the principal axis of the horizontal
+  acceleration, signed by the forward speed gained at the starts of walking).
+* **pelvis angles**: the intrinsic ``R_z(yaw) @ R_y(tilt) @ R_x(obliquity)`` of the pelvis orientation
+  in the world frame (the decomposition of analysis.conventions.tilt_angles), so that quiet standing is
+  0° in tilt and obliquity:
+
+  - ``pelvic tilt``: + anterior (top of the pelvis forward, lumbar arching), - posterior;
+  - ``pelvic obliquity``: + left side up (right side down);
+  - ``pelvic rotation``: yaw minus the direction of travel (yaw detrended over the stride); + the
+    pelvis facing left (right hip forward). Only its range is reported.
+* **trunk forward lean**: the stride's mean tilt of the lumbopelvic segment relative to quiet
+  standing (a sensor on L5/S1 sees that segment; a thoracic lean needs a sensor on the sternum).
+* **peak sacral acceleration**: the largest norm of the lower-back specific force (g, gravity
+  included, as ``peak_tibial_accel_g``) within ``SacralShock.window_s`` after initial contact.
+* **shock attenuation** tibia to sacrum, percent: ``(1 - peak_sacral / peak_tibial) * 100`` of the same
+  contact: the time-domain peak ratio between tibial tuberosity and sacrum of Mizrahi, Verbitsky &
+  Isakov (2000), "Shock accelerations and attenuation in downhill and level running", Clin Biomech
+  15:15-20. 0 % nothing absorbed, 100 % all. (The spectral transfer-function attenuation in dB of
+  Derrick, Hamill & Caldwell 1998, MSSE 30:128, needs running's higher impact frequencies and is not
+  used.)
+
+Modules: ``frame`` (mounting, orientation, angles), ``pelvis`` (per-stride pelvic angles), ``trunk``
+(lean), ``shock`` (sacral peak, attenuation), ``gait`` (initial contacts, strides, cadence and speed from
+the lower back alone).
+"""
+
+from .frame import LowerBackFrame
+from .gait import LowerBackGait
+from .pelvis import PELVIS_COLUMNS, PelvisMotion
+from .shock import SHOCK_COLUMNS, SacralShock
+from .trunk import TRUNK_COLUMNS, TrunkLean
+
+PLACEMENT = "lower_back"
+#: columns the lower back adds to strides.csv, in order
+LOWER_BACK_STRIDE_COLUMNS = (*PELVIS_COLUMNS, *TRUNK_COLUMNS, *SHOCK_COLUMNS)
+
+__all__ = ["LOWER_BACK_STRIDE_COLUMNS", "PELVIS_COLUMNS", "PLACEMENT", "SHOCK_COLUMNS", "TRUNK_COLUMNS",
+           "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean"]
