@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from analysis.errors import UserError
 
+from .pelvis_model import PelvisModel
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -139,6 +141,7 @@ class SimConfig:
     gait: Gait = field(default_factory=Gait)
     scenario: Scenario = field(default_factory=Scenario)
     errors: SensorErrors = field(default_factory=SensorErrors)
+    pelvis: PelvisModel = field(default_factory=PelvisModel)  # the 'lower_back' placement's walker
     earth_field_ut: float = 48.0
     earth_inclination_deg: float = 65.0  # field points down-north
     dtype: str = "float32"
@@ -158,7 +161,7 @@ class SimConfig:
             raise UserError(f"simulation: fs_hz must be in 1..2000 Hz, not {self.fs_hz}")
         if self.mounting not in ("nominal", "random"):
             raise UserError(f"simulation: mounting must be 'nominal' or 'random', not {self.mounting!r}")
-        known = ("left_shin", "left_foot", "right_shin", "right_foot")
+        known = ("left_shin", "left_foot", "right_shin", "right_foot", "lower_back")
         for p in self.placements:
             if p not in known:
                 raise UserError(f"simulation: unknown placement {p!r} (known: {', '.join(known)})")

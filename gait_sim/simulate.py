@@ -15,6 +15,7 @@ from analysis.conventions import GRAVITY_MPS2
 from . import ankle as ankle_mod
 from . import errors as errors_mod
 from . import foot as foot_mod
+from . import pelvis as pelvis_mod
 from .config import SimConfig
 from .imu import Mount, generate_side
 from .scenario import SIDES, Period, plan_day
@@ -90,6 +91,10 @@ def simulate(config: SimConfig) -> Simulation:
     seeds = np.random.SeedSequence(config.seed).spawn(3 + len(config.placements))
     periods = plan_day(config, np.random.default_rng(seeds[0]))
     mounts = _mounts(config, np.random.default_rng(seeds[1]))
+    if pelvis_mod.PLACEMENT in config.placements:  # its own stream: the leg sensors' mounting is unchanged
+        rng = np.random.default_rng(seeds[2])
+        mounts[pelvis_mod.PLACEMENT] = Mount(Rotation.random(rng=rng).as_matrix() if config.mounting == "random"
+                                             else np.eye(3), np.zeros(3))
     n = int(round(config.minutes * 60.0 * config.fs_hz))
     t = np.arange(n) / config.fs_hz
     inc = np.radians(config.earth_inclination_deg)
@@ -110,6 +115,12 @@ def simulate(config: SimConfig) -> Simulation:
             clean_signals[p] = _frame(t, out.acc.pop(seg), out.gyr.pop(seg), out.mag.pop(seg))
             orient[p] = out.sensor_quat[seg]
         del out
+    lower_back = None
+    if pelvis_mod.PLACEMENT in config.placements:
+        lower_back = pelvis_mod.generate(t, periods, config, mounts[pelvis_mod.PLACEMENT].rotation, field)
+        clean_signals[pelvis_mod.PLACEMENT] = lower_back.signals
+        orient[pelvis_mod.PLACEMENT] = lower_back.sensor_quat
+        seg_orient[pelvis_mod.PLACEMENT] = lower_back.segment_quat
 
     signals, sensor_time, biases = {}, {}, {}
     for k, p in enumerate(config.placements):
@@ -125,6 +136,9 @@ def simulate(config: SimConfig) -> Simulation:
     truth_angles = pd.DataFrame({TIME: t, **{f"{side}_{name}": angles[side][:, j]
                                              for side in SIDES for j, name in enumerate(ANGLE_NAMES)}}, copy=False)
     strides = _truth_strides(periods, ankles, clean_signals, config)
+    if lower_back is not None:
+        truth_angles = pd.concat([truth_angles, lower_back.angles.drop(columns=TIME)], axis=1)
+        strides = pelvis_mod.truth_strides(strides, periods, config, lower_back.signals, config.fs_hz)
     bouts = _truth_bouts(periods, strides)
     stance = _stance_phases(feet, t[-1] if n else 0.0)
     neutral = pd.DataFrame([(p.start_s, p.end_s) for p in periods if p.activity == "standing"],
