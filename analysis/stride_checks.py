@@ -43,9 +43,10 @@ class StepModel:
     """Gaussian mixture of z = (ln(T / T_ref), ln(L / L_ref)) for walking strides, with a limit.
 
     T stride time (s), L stride length (m), ``_ref`` the median of the other foot's strides around
-    it in its bout (``local_relative``). Walking has several kinds of strides (steady, the half-length first and last strides of a
-    bout, those next to a turn), hence a mixture; ``max_nll`` is the largest negative log-density a
-    trusted stride has: the ``limit_quantile`` of the fitting strides. Defaults fitted on ipol_feet
+    it in its bout (``local_relative``). Walking has several kinds of strides (steady, the
+    half-length first and last strides of a bout, those next to a turn), hence a mixture;
+    ``max_nll`` is the largest negative log-density a trusted stride has: the ``limit_quantile``
+    of the fitting strides. Defaults fitted on ipol_feet
     subjects 1-5 (strides whose contacts are two consecutive reference heel strikes, quality ``ok``):
     benchmarks/bench_stride_checks.py prints the fit.
     """
@@ -217,8 +218,8 @@ class StrideChecks:
     """Flag strides that fail a plausibility check (see module docstring).
 
     Parameters: ``rhythm_tolerance`` largest |ln(T / T_other)| of a trusted stride (0.17: the 99.5th
-    percentile of right strides on ipol_feet subjects 1-5 is 0.167; tuned there); ``model`` the StepModel (limit included);
-    ``count_tolerance`` strides (1.5: one foot may have one stride more, its first or last);
+    percentile of right strides on ipol_feet subjects 1-5 is 0.167; tuned there); ``model`` the
+    StepModel (limit included); ``count_tolerance`` strides (1.5: one foot may have one stride more, its first or last);
     ``length_tolerance`` ln of the median stride-length ratio (0.1, ~10 %; on ipol_feet subjects
     1-10 the two feet's medians differ by at most 3 %).
     Results of ``check``: ``strides_`` (``quality`` with the flags added), ``flags_`` (one boolean
@@ -233,7 +234,8 @@ class StrideChecks:
         self.length_tolerance = length_tolerance
 
     def check(self, strides: pd.DataFrame) -> "StrideChecks":
-        """Run the checks on a strides table (both feet, ``bout_id`` set); sets the result attributes."""
+        """Run the checks on a strides table (both feet, ``bout_id`` set; index not kept); sets the
+        result attributes."""
         s = strides.reset_index(drop=True)
         in_bout = s["bout_id"].to_numpy() >= 0
         n_other = other_foot_contacts(s)

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from analysis.ipol_validation import load_foot, trial_names  # noqa: E402
 from analysis.stride_checks import (CHECK_FLAGS, StepModel, StrideChecks, local_relative,  # noqa: E402
                                     other_foot_stride_time)
 from analysis.strides import compute_strides  # noqa: E402
@@ -36,20 +37,6 @@ DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
 TUNE = range(1, 6)
 REPORT = range(6, 11)
 TOL_S = 0.15  # segmentation, not timing: subject 8 has contacts 60-70 ms early on one foot
-
-
-def trial_names(data: Path = DATA) -> list[str]:
-    names = [p.stem for p in data.glob("*.json")]
-    return sorted(names, key=lambda s: tuple(int(x) for x in s.split("-")))
-
-
-def load_foot(data: Path, name: str, foot: str) -> pd.DataFrame:
-    """One foot file as samples (time_s from PacketCounter / 100, see bench_gait_ipol)."""
-    raw = pd.read_csv(data / f"{name}_{foot}.txt", sep="\t", skiprows=1)
-    return pd.DataFrame({
-        "time_s": raw["PacketCounter"].to_numpy(float) / 100.0,
-        "acc_x_mps2": raw["Acc_X"], "acc_y_mps2": raw["Acc_Y"], "acc_z_mps2": raw["Acc_Z"],
-        "gyr_x_radps": raw["Gyr_X"], "gyr_y_radps": raw["Gyr_Y"], "gyr_z_radps": raw["Gyr_Z"]})
 
 
 def trial_strides(data: Path, name: str) -> pd.DataFrame:
@@ -130,9 +117,10 @@ def table(c: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for subj, g in list(c.groupby("subject")) + [("all", c)]:
         was_ok, now_ok = g["quality_before"] == "ok", g["quality"] == "ok"
-        row = {"subject": subj, "strides": len(g), "wrong": int((~g["right"]).sum()),
-               "right_ok_before": int((g["right"] & was_ok).sum()), "right_ok_after": int((g["right"] & now_ok).sum()),
-               "wrong_ok_before": int((~g["right"] & was_ok).sum()), "wrong_ok_after": int((~g["right"] & now_ok).sum())}
+        right = g["right"]
+        row = {"subject": subj, "strides": len(g), "wrong": int((~right).sum()),
+               "right_ok_before": int((right & was_ok).sum()), "right_ok_after": int((right & now_ok).sum()),
+               "wrong_ok_before": int((~right & was_ok).sum()), "wrong_ok_after": int((~right & now_ok).sum())}
         for f in CHECK_FLAGS:
             row[f] = int((was_ok & g["quality"].str.contains(f)).sum())
         rows.append(row)
