@@ -100,3 +100,21 @@ def test_unseen_loss_bound_covers_losses_too_small_to_see():
     bound = unseen_loss_bound(span_s, int(keep.sum()), found, fs)
     assert unseen <= bound <= unseen + int(np.ceil(span_s * fs * RATE_TOLERANCE)) + 1
     assert unseen_loss_bound(span_s, n, 0, fs) == int(np.floor(span_s * fs * RATE_TOLERANCE))
+
+
+def test_a_long_backlog_does_not_tilt_the_clock_fit():
+    # 10 s of notifications delivered late while the host was busy (as while other sensors connect)
+    sensor_t, host, _ = _link(12_000, 100.0, 0.0, seed=8)
+    busy = host.copy()
+    busy[200:1200] += np.linspace(0.5, 3.0, 1000)
+    fit = fit_clock(sensor_t, busy)
+    assert abs(fit.drift_ppm) < 20  # a least-squares line through the window minima gave -4391 ppm live
+    assert np.max(np.abs(fit.to_host(sensor_t) - (12.007 + sensor_t))) < 0.003
+
+
+def test_a_backlog_longer_than_seconds_is_not_a_loss():
+    _, host, _ = _link(12_000, 100.0, 0.0, seed=9)
+    busy = host.copy()
+    busy[300:1300] += np.linspace(0.2, 4.0, 1000)  # latency grows for 10 s, then the backlog clears
+    _, gaps, _ = sample_clock_from_receive_times(busy, np.ones(busy.size, int), 100.0)
+    assert gaps == []

@@ -21,6 +21,10 @@ class Faults:
     * ``clock_drift_ppm``: the sensor's clock runs fast (> 0) or slow: it samples and timestamps on
       its own clock, so samples arrive ``1 + ppm·1e-6`` times as often in host time;
     * ``corrupt_probability``: one byte of a streamed notification flipped;
+    * ``receive_jitter_s``: each notification reaches the host up to this much later (uniform; the
+      order is kept, as BLE keeps it);
+    * ``latency_burst_every_s`` / ``latency_burst_s``: every so often the host receives nothing from
+      the sensor for ``latency_burst_s``, then the backlog at once (a busy host or radio);
     * ``battery_percent``: the battery level the device reports;
     * ``seed``: seeds the random faults, so a run is reproducible.
     """
@@ -31,6 +35,9 @@ class Faults:
     disconnect_every_s: float | None = None
     clock_drift_ppm: float = 0.0
     corrupt_probability: float = 0.0
+    receive_jitter_s: float = 0.0
+    latency_burst_every_s: float | None = None
+    latency_burst_s: float = 0.0
     battery_percent: int = 100
     seed: int = 0
 
@@ -45,10 +52,20 @@ class Faults:
             raise UserError(f"fault disconnect_at_s must not be negative, got {self.disconnect_at_s}")
         if self.disconnect_every_s is not None and not self.disconnect_every_s > 0:
             raise UserError(f"fault disconnect_every_s must be positive, got {self.disconnect_every_s}")
+        if self.receive_jitter_s < 0 or self.latency_burst_s < 0:
+            raise UserError("faults receive_jitter_s and latency_burst_s must not be negative")
+        if self.latency_burst_every_s is not None and not self.latency_burst_every_s > self.latency_burst_s:
+            raise UserError(f"fault latency_burst_every_s must exceed latency_burst_s, got "
+                            f"{self.latency_burst_every_s}")
         if not -1e5 < self.clock_drift_ppm < 1e5:
             raise UserError(f"fault clock_drift_ppm must be within ±100000, got {self.clock_drift_ppm}")
         if not 0 <= self.battery_percent <= 100:
             raise UserError(f"fault battery_percent must be within [0, 100], got {self.battery_percent}")
+
+    @property
+    def delays_reception(self) -> bool:
+        """Whether the host receives this sensor's notifications late."""
+        return self.receive_jitter_s > 0 or (self.latency_burst_every_s is not None and self.latency_burst_s > 0)
 
     @property
     def clock_scale(self) -> float:
@@ -88,3 +105,25 @@ class FaultInjector:
             self._disconnect_pending = False
             return True
         return False
+
+
+class ReceiveDelay:
+    """When the host receives each notification of one connection, under a :class:`Faults`'s
+    receive jitter and latency bursts (never before an earlier one: the order is kept)."""
+
+    def __init__(self, faults: Faults, origin_s: float) -> None:
+        self.faults = faults
+        self._origin_s = origin_s
+        self._rng = random.Random(faults.seed + 1)
+        self._last_s = 0.0
+
+    def due(self, now_s: float) -> float:
+        """Host monotonic time (s) at which a notification that left the sensor at ``now_s`` arrives."""
+        f = self.faults
+        due = now_s + self._rng.uniform(0.0, f.receive_jitter_s)
+        if f.latency_burst_every_s is not None:
+            phase = (now_s - self._origin_s) % f.latency_burst_every_s
+            if phase < f.latency_burst_s:
+                due = max(due, now_s - phase + f.latency_burst_s)
+        self._last_s = max(due, self._last_s)
+        return self._last_s

@@ -13,7 +13,9 @@ notifications. A :func:`~imu_logger.ble.world.VirtualWorld` must be running.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import time
 from typing import Any, Callable
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -29,6 +31,7 @@ from bumble.device import Advertisement, Connection, Device, Peer
 from bumble.gatt import Characteristic
 
 from imu_logger.ble import uuids
+from imu_logger.ble.faults import ReceiveDelay
 from imu_logger.ble.world import VirtualWorld, current_world
 
 logger = logging.getLogger(__name__)
@@ -108,6 +111,23 @@ class VirtualBleakScanner(BaseBleakScanner):
         address = advertisement.address.to_string(False)
         device = self.create_or_update_device(address, address, adv.local_name, advertisement, adv)
         self.call_detection_callbacks(device, adv)
+
+
+def _delayed(deliver: Callable[[bytes], None], delay: ReceiveDelay) -> Callable[[bytes], None]:
+    """``deliver`` called for each value when ``delay`` says it arrives, in arrival order."""
+    loop = asyncio.get_running_loop()
+    queue: collections.deque[tuple[float, bytes]] = collections.deque()
+
+    def drain() -> None:
+        while queue and queue[0][0] <= time.monotonic():
+            deliver(queue.popleft()[1])
+
+    def on_value(value: bytes) -> None:
+        now = time.monotonic()
+        due = delay.due(now)
+        queue.append((due, value))
+        loop.call_later(due - now, drain)
+    return on_value
 
 
 def _protocol_error(error: att.ATT_Error) -> BleakGATTProtocolError:
@@ -253,9 +273,14 @@ class VirtualBleakClient(BaseBleakClient):
     async def start_notify(self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback,
                            **kwargs: Any) -> None:
         client = self._require_peer().gatt_client
+        world = current_world()
+        faults = world.sensor(self.address).faults
 
         def on_value(value: bytes) -> None:
             callback(bytearray(value))
+
+        if faults.delays_reception:
+            on_value = _delayed(on_value, ReceiveDelay(faults, world.origin_s))
 
         try:
             await client.subscribe(characteristic.obj, on_value, prefer_notify=True)

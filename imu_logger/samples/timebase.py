@@ -26,8 +26,10 @@ from scipy.ndimage import minimum_filter1d
 #: below this span a drift fit would mostly measure the latency floor's wobble: offset only
 MIN_DRIFT_SPAN_S = 60.0
 #: a rise of the receive-time envelope is a loss only if the envelope stays up this long (s): a
-#: latency burst of a busy host (seen: 0.45 s) comes back down once its backlog is delivered
-SETTLE_S = 5.0
+#: latency burst of a busy host comes back down once its backlog is delivered (seen: 0.45 s bursts,
+#: and a 10 s backlog while the other sensors connected). Short enough that a residual rate error
+#: of 100 ppm moves the envelope by a third of a sample at most.
+SETTLE_S = 30.0
 #: assumed accuracy of the sampling oscillator of a sensor that has no clock to show it (fraction of
 #: the rate). An assumption, not a vendor figure: crystal-clocked MCUs are within 1e-4, trimmed RC
 #: oscillators within about 2e-3.
@@ -67,8 +69,12 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     """Fit host time to sensor time along the lower envelope of their difference.
 
     ``sensor_s`` and ``host_s`` are one point per notification (sensor time of its last sample, its
-    receive time). The minimum of (host − sensor) in each window of ``window_s`` is kept; a line through
-    those minima gives the drift (a single window gives the offset only, slope 1).
+    receive time). The minimum of (host − sensor) in each window of ``window_s`` is kept. Over a span
+    of at least MIN_DRIFT_SPAN_S the line is the edge of those minima's lower convex hull above their
+    median sensor time: of all lines under every minimum, the one closest to them (the linear-programming
+    skew estimate of Moon, Skelly and Towsley, IEEE INFOCOM 1999). Windows whose every notification came
+    late (a busy host delivering a backlog) lie above it and do not tilt it, as they tilt a
+    least-squares line. A shorter span gives the offset only, slope 1.
     """
     sensor_s = np.asarray(sensor_s, float)
     host_s = np.asarray(host_s, float)
@@ -80,8 +86,8 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     first = np.ones(order.size, bool)
     first[1:] = bins[order][1:] != bins[order][:-1]
     lows = order[first]  # index of the minimum difference in each window
-    if sensor_s[-1] - sensor_s[0] >= MIN_DRIFT_SPAN_S:
-        slope_d, offset = np.polyfit(sensor_s[lows], diff[lows], 1)
+    if sensor_s[-1] - sensor_s[0] >= MIN_DRIFT_SPAN_S and lows.size >= 2:
+        slope_d, offset = _lower_hull_line(sensor_s[lows], diff[lows])
     else:
         slope_d, offset = 0.0, float(diff.min())
     latency = diff - (offset + slope_d * sensor_s)
@@ -92,6 +98,23 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     p50, p95 = np.percentile(latency, [50, 95])
     return ClockFit(float(offset), 1.0 + float(slope_d), float(p50), float(p95),
                     float(sensor_s[-1] - sensor_s[0]))
+
+
+def _lower_hull_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(slope, offset) of the lower convex hull's edge above the median of ``x`` (x increasing)."""
+    hull: list[int] = []
+    for i in range(x.size):  # Andrew's monotone chain, lower half
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            if (x[b] - x[a]) * (y[i] - y[a]) - (y[b] - y[a]) * (x[i] - x[a]) > 0:
+                break  # a left turn: b stays on the lower hull
+            hull.pop()
+        hull.append(i)
+    hx = x[hull]
+    k = int(np.clip(np.searchsorted(hx, np.median(x)), 1, len(hull) - 1))
+    a, b = hull[k - 1], hull[k]
+    slope = (y[b] - y[a]) / (x[b] - x[a])
+    return float(slope), float(y[a] - slope * x[a])
 
 
 def gaps_from_counter(counter: np.ndarray) -> list[Gap]:
