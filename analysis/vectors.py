@@ -1,4 +1,4 @@
-"""Row-wise helpers for whole-day (n, 3) sample arrays, compiled so they make no (n, 3) temporaries."""
+"""Helpers for whole-day (n, 3) sample arrays: row norms (compiled, no (n, 3) temporaries), principal axis."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ def row_norms(v: np.ndarray) -> np.ndarray:
     out = np.empty(v.shape[0])
     _row_norms(v, out)
     return out
+
+
+def principal_axis(v: np.ndarray) -> np.ndarray:
+    """Unit axis (3,) of the largest second moment of the rows of (n, 3) values (sign arbitrary)."""
+    _, vecs = np.linalg.eigh(np.einsum("ni,nj->ij", v, v, dtype=float))
+    return vecs[:, -1]

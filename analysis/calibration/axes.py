@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.vectors import row_norms
-
-
-def principal_axis(gyr: np.ndarray) -> np.ndarray:
-    """Unit axis (3,) of the largest second moment of angular velocity (sign arbitrary)."""
-    _, vecs = np.linalg.eigh(np.einsum("ni,nj->ij", gyr, gyr, dtype=float))
-    return vecs[:, -1]
+from analysis.vectors import principal_axis, row_norms
 
 
 def flexion_axis(gyr: np.ndarray, vertical: np.ndarray) -> np.ndarray:
