@@ -135,3 +135,11 @@ def test_held_out_ipol_subjects_keep_their_right_strides_and_lose_a_wrong_rhythm
     inj = inj[inj["locked"]]
     assert len(inj) > 200
     assert (inj["quality"] != "ok").all()
+
+
+def test_one_foot_recorded_is_checked_against_its_own_neighbours():
+    s = walk()
+    s = s[s["side"] == "left"].reset_index(drop=True)
+    assert (StrideChecks().check(s).strides_["quality"] == "ok").all()
+    s.loc[5, "stride_length_m"] = 0.01
+    assert StrideChecks().check(s).strides_["quality"].tolist() == ["ok"] * 5 + ["atypical"] + ["ok"] * 6
