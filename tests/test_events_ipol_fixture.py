@@ -1,8 +1,8 @@
 """Gait events and distance on the four IPOL trials shipped in tests/data (subjects 3 and 5): real
 sensors in every clone.
 
-Scored by the benchmark's own ``evaluate_trial``, reading the files with the same loader as the full set
-in ../shared (tests/test_events_ipol.py). Figures on these trials when the tolerances were set
+Scored by ``analysis.ipol_validation.evaluate_trial``, which reads the files with the same loader
+(``load_foot``) as the full set in ../shared (tests/test_events_ipol.py). Figures on these trials when the tolerances were set
 (`.venv/bin/python benchmarks/bench_gait_ipol.py tests/data/ipol_feet`): 148 reference footsteps,
 precision 0.987, recall 0.993; |toe-off error| median 10.8 ms, p95 43.0 ms; |initial contact error|
 median 9.0 ms, p95 39.9 ms; distance per foot 19.9-21.4 m; |left − right| at most 1.15 m.
@@ -17,29 +17,25 @@ import numpy as np
 import pytest
 
 from analysis import columns as col
-from conftest import IPOL_FIXTURE, load_benchmark
+from analysis.ipol_validation import evaluate_trial, load_foot, summarise, trial_names
+from conftest import IPOL_FIXTURE
 
 TRIALS = ("3-2", "3-6", "5-1", "5-5")
 
 
 @pytest.fixture(scope="module")
-def bench():
-    return load_benchmark("bench_gait_ipol")
+def rows():
+    return [evaluate_trial(IPOL_FIXTURE, name) for name in trial_names(IPOL_FIXTURE)]
 
 
-@pytest.fixture(scope="module")
-def rows(bench):
-    return [bench.evaluate_trial(IPOL_FIXTURE, name) for name in bench.trial_names(IPOL_FIXTURE)]
-
-
-def test_the_fixture_reads_as_samples_in_si_units(bench):
+def test_the_fixture_reads_as_samples_in_si_units():
     """The four trials load with the loader of the full set: analysis columns, packet times, and in the
     standing still before each walk (protocol) gravity alone in m/s² and a still gyroscope in rad/s."""
-    assert tuple(bench.trial_names(IPOL_FIXTURE)) == TRIALS
+    assert tuple(trial_names(IPOL_FIXTURE)) == TRIALS
     for name in TRIALS:
         walk_start_s = json.loads((IPOL_FIXTURE / f"{name}.json").read_text())["TrialBoundaries"][0] / 100
         for foot in ("lf", "rf"):
-            df = bench.load_foot(IPOL_FIXTURE, name, foot)
+            df = load_foot(IPOL_FIXTURE, name, foot)
             assert list(df.columns) == [col.TIME, *col.ACC, *col.GYR]
             t = df[col.TIME].to_numpy()
             assert np.all(np.diff(t) > 0) and t[0] <= 0.01 and walk_start_s > 2.0
@@ -54,8 +50,8 @@ def test_the_fixture_is_an_unchanged_copy_of_the_shared_data(ipol_feet: Path):
         assert path.read_bytes() == (ipol_feet / path.name).read_bytes(), path.name
 
 
-def test_footstep_precision_and_recall(bench, rows):
-    overall = bench.summarise(rows).set_index("subject").loc["all"]
+def test_footstep_precision_and_recall(rows):
+    overall = summarise(rows).set_index("subject").loc["all"]
     assert overall["footsteps"] == 148
     assert overall["precision"] >= 0.98  # at most 2 of ~148 detected swings unmatched
     assert overall["recall"] >= 0.98

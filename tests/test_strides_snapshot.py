@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import IPOL_FIXTURE, load_benchmark, run_cli
+from analysis.ipol_validation import load_foot
+from conftest import IPOL_FIXTURE, run_cli
 
 #: decimals per column unit: times 1 ms (events are claimed to a few ms), lengths 1 mm, speeds 1 mm/s,
 #: angles 0.1° (the report's resolution), angular velocity 0.1 °/s, acceleration 0.01 g
@@ -61,10 +62,9 @@ def test_strides_of_a_simulated_recording(tmp_path, csv_snapshot):
 
 
 def test_strides_of_an_imported_ipol_trial(tmp_path, csv_snapshot):
-    bench = load_benchmark("bench_gait_ipol")
     placements = []
     for foot, placement in (("lf", "left_foot"), ("rf", "right_foot")):
-        samples = bench.load_foot(IPOL_FIXTURE, REAL_TRIAL, foot)
+        samples = load_foot(IPOL_FIXTURE, REAL_TRIAL, foot)
         samples.columns = [c.removesuffix("_mps2").removesuffix("_radps") for c in samples.columns]
         samples.to_csv(tmp_path / f"{placement}.csv", index=False)  # the generic CSV: time_s, acc_x.., gyr_x..
         placements += ["--placement", f"{placement}={tmp_path / f'{placement}.csv'}"]
