@@ -7,6 +7,7 @@ times and analyses like ``import csv``'s: missing samples stay absent rows, foun
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -115,4 +116,58 @@ def import_movella_dot(placements, out, rate, earth_field_ut, subject, overwrite
                  fine_ticks=FINE_TICKS_DOT, system="movella-dot")
 
 
-COMMANDS = (import_xsens, import_movella_dot)
+def _task_label(motion_tsv: Path) -> str:
+    """The task- entity of a BIDS file name (kept so that an export writes the same task)."""
+    m = re.search(r"_task-([A-Za-z0-9]+)", motion_tsv.name)
+    return m.group(1) if m else ""
+
+
+@click.command("bids")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--placement", "placements", multiple=True, metavar="TRACKED_POINT=PLACEMENT",
+              help="Which tracked point is which sensor (default: tracked points named as placements).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--subject", default="", help="Subject id (default: the files' sub- label).")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def import_bids(sources, placements, out, subject, overwrite) -> None:
+    """Import BIDS motion data: the *_motion.tsv files of one recording, or a directory holding them.
+
+    ACCEL and GYRO x/y/z channels per tracked point (MAGN too where present); times from the
+    LATENCY channel where there is one; n/a rows are missing samples, kept as gaps."""
+    from imu_logger.capture.config import check_placement
+    from imu_logger.formats.bids import motion_files, one_recording, read_bids_motion
+    from imu_logger.formats.csv_import import write_imported
+
+    refuse_overwrite(out, overwrite)
+    mapping = _placement_map(placements, "TRACKED_POINT")
+    files = one_recording([f for s in sources for f in motion_files(s)])
+    tracks = [(f, t) for f in files for t in read_bids_motion(f)]
+    starts = [t.acq_time_ns for _, t in tracks if t.acq_time_ns is not None]
+    start = min(starts) if len(starts) == len(tracks) else None
+    tables, sources_of, rates, lost = {}, {}, {}, {}
+    for f, t in tracks:
+        if mapping:
+            if t.tracked_point not in mapping:
+                continue
+            placement = mapping[t.tracked_point]
+        else:
+            placement = check_placement(t.tracked_point, f"{f}: tracked point (map it with --placement "
+                                        f"{t.tracked_point}=PLACEMENT)")
+        if placement in tables:
+            raise UserError(f"{f}: a second tracked point for {placement}")
+        rows = t.rows.copy()
+        if start is not None:
+            rows[:, 0] += (t.acq_time_ns - start) * 1e-9  # acq_time puts the files on one clock
+        tables[placement], sources_of[placement] = rows, f"{f} ({t.tracked_point})"
+        rates[placement], lost[placement] = t.rate_hz, t.missing
+    if not tables:
+        raise UserError(f"none of the tracked points {', '.join(sorted({t.tracked_point for _, t in tracks}))} "
+                        "is named by --placement")
+    counts = write_imported(tables, Path(out), sources_of, subject_id=subject or tracks[0][1].subject,
+                            start_wall_ns=start, rates_hz=rates,
+                            extra={"import_format": "bids", "bids_task": _task_label(files[0])},
+                            shared_clock=start is not None)
+    _report(counts, sources_of, lost, out)
+
+
+COMMANDS = (import_xsens, import_movella_dot, import_bids)
