@@ -333,3 +333,13 @@ def test_any_start_answer_is_decoded_or_listed_never_raised(params):
                 (PMD_DATA, frame(ACC, 10**10, 0x81, BODY)), (PMD_DATA, frame(GYRO, 10**10, 0x80, BODY))])
     assert len(d) == 3 and [i for i, _ in d.corrupt] in ([], [0])
     assert np.isfinite(d.acc_mps2).all()
+
+
+def test_a_delta_sum_beyond_16_bits_is_corrupt_where_the_sdk_would_pass_it_on():
+    # reference 32767, one 2-bit delta of +1 on x: 32768 fits no int16 sample; the SDK's Int sum keeps it,
+    # the decoder lists the frame (firmware_notes/polar_verity.md, Contradictions)
+    body = bytes.fromhex("ff7f00000000") + bytes([2, 1, 0b000001])
+    t = 10_000_000_000
+    d = decode([(PMD_CP, start_answer(ACC, 1.0)), (PMD_CP, start_answer(GYRO, 1.0)),
+                (PMD_DATA, frame(ACC, t, 0x81, body)), (PMD_DATA, partner(GYRO, t, 2))])
+    assert [i for i, _ in d.corrupt] == [2] and "16-bit range" in d.corrupt[0][1]

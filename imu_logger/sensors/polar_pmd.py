@@ -497,7 +497,8 @@ def _check_raw(raw: np.ndarray, layout: Layout) -> str | None:
     """Why decoded integer samples cannot be real (a delta sum beyond the resolution), or None."""
     if layout.floats:
         return None if np.isfinite(_as_floats(raw)).all() else "float sample is not a finite number"
-    if np.abs(raw).max() > 1 << (layout.bits - 1):
+    half = 1 << (layout.bits - 1)
+    if raw.max() >= half or raw.min() < -half:
         return f"sample outside the {layout.bits}-bit range"
     return None
 
