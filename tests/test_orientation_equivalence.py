@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.spatial.transform import Rotation
 
+from analysis.columns import ACC, GYR
+from analysis.ipol_validation import load_foot
 from analysis.orientation import orientation, orientation_ahrs
 from analysis.orientation.quaternion import angle_between
 
@@ -30,9 +31,10 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ipol_trial(directory: Path, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gyroscope (rad/s) and accelerometer (m/s²) of the first ``n`` rows of one IPOL foot file."""
-    data = pd.read_csv(directory / f"{name}.txt", sep="\t", skiprows=1, nrows=n)
-    return (data[["Gyr_X", "Gyr_Y", "Gyr_Z"]].to_numpy(float), data[["Acc_X", "Acc_Y", "Acc_Z"]].to_numpy(float))
+    """Gyroscope (rad/s) and accelerometer (m/s²) of the first ``n`` rows of one IPOL foot file ('1-1_lf')."""
+    trial, foot = name.split("_")
+    data = load_foot(directory, trial, foot).iloc[:n]
+    return data[list(GYR)].to_numpy(float), data[list(ACC)].to_numpy(float)
 
 
 @pytest.mark.parametrize("method", AHRS_FILTERS)
