@@ -65,7 +65,7 @@ def test_peak_dorsiflexion_per_stride_within_the_claimed_1_04_degrees(walk_sim) 
 
 @pytest.mark.slow
 def test_peak_dorsiflexion_within_1_04_degrees_across_an_unsure_gap_in_a_spot_turn() -> None:
-    """Walk seed 0 loses 0.25 s of the right foot at toe-off of a spot turn (33.62 s), where the gap's
+    """Walk seed 0 loses 0.25 s of the right foot at toe-off of a spot turn, where the gap's
     cubic fill misses 12° of rotation. Its tilt error must stay at the gap: it used to be spread over the
     3 s before and after it (a walking stride 2.2 s earlier off by 2.0°, the spot turn by 5.7°)."""
     sim = simulate(SimConfig(minutes=5.0, seed=0, mounting="random", scenario=Scenario(kind="walk")))
@@ -81,8 +81,16 @@ def test_peak_dorsiflexion_within_1_04_degrees_across_an_unsure_gap_in_a_spot_tu
                 continue  # the true peak is in lost samples: no estimate can see it
             assert abs(est[stance].max() - st.peak_dorsiflexion_deg) <= 1.04, (side, st.start_s, st.quality)
             checked.add((side, round(st.start_s, 2), st.quality))
-    assert ("right", 30.99, "") in checked and ("right", 33.21, "spot_turn") in checked
     assert len(checked) > 400
+    # the case this test is about: a right-foot gap of >= 0.2 s inside a spot turn, and the strides
+    # within 3 s of it (walking and spot turn) checked above, not skipped
+    t_foot = sim.signals["right_foot"][col.TIME].to_numpy()
+    gaps = t_foot[np.flatnonzero(np.diff(t_foot) >= 0.2)]
+    spot = sim.truth_strides[(sim.truth_strides.side == "right") & (sim.truth_strides.quality == "spot_turn")]
+    in_spot = [g for g in gaps if ((spot.start_s <= g) & (spot.end_s >= g)).any()]
+    assert in_spot
+    near = {q for side, start, q in checked if side == "right" and min(abs(start - g) for g in in_spot) <= 3.0}
+    assert {"", "spot_turn"} <= near
 
 
 def test_neutral_standing_reads_zero_and_angles_are_continuous(walk_sim) -> None:
