@@ -170,4 +170,34 @@ def import_bids(sources, placements, out, subject, overwrite) -> None:
     _report(counts, sources_of, lost, out)
 
 
-COMMANDS = (import_xsens, import_movella_dot, import_bids)
+def _lost(rows, rate_hz: float) -> int:
+    """Samples a regular clock at ``rate_hz`` had between the first and the last row but the file lacks."""
+    return max(int(round((rows[-1, 0] - rows[0, 0]) * rate_hz)) + 1 - len(rows), 0)
+
+
+@click.command("apdm")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--placement", "placements", multiple=True, metavar="LABEL=PLACEMENT",
+              help="Which sensor (its 'Label 0' or id) is which placement (default: labels such as "
+                   "'Left Foot' and 'Lumbar' map by name).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--subject", default="")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def import_apdm(source, placements, out, subject, overwrite) -> None:
+    """Import an APDM Opal recording (.h5, file format version 5); its sensors share one clock."""
+    from imu_logger.formats.apdm_h5 import placements_for, read_apdm_h5
+    from imu_logger.formats.csv_import import write_imported
+
+    refuse_overwrite(out, overwrite)
+    mapping = _placement_map(placements, "LABEL")
+    chosen = placements_for(read_apdm_h5(source), mapping, Path(source))
+    start_ns = int(round(min(s.rows[0, 0] for s in chosen.values()) * 1e9))
+    sources = {p: f"{source} ({s.sensor_id}, {s.label})" for p, s in chosen.items()}
+    counts = write_imported({p: s.rows for p, s in chosen.items()}, Path(out), sources,
+                            subject_id=subject, start_wall_ns=start_ns,
+                            rates_hz={p: s.rate_hz for p, s in chosen.items()},
+                            extra={"import_format": "apdm"}, shared_clock=True)
+    _report(counts, sources, {p: _lost(s.rows, s.rate_hz) for p, s in chosen.items()}, out)
+
+
+COMMANDS = (import_xsens, import_movella_dot, import_bids, import_apdm)
