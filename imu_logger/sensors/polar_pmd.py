@@ -391,7 +391,7 @@ class PolarVeritySense(BatteryLevelService, SensorModel):
                 state.corrupt.append((i, f"polar_verity: {why}"))
         frames = state.frames()
         # the rate the host asked for spaces a frame with no usable predecessor, as the SDK does
-        rate = float(rate_hz) if rate_hz else self.rates_hz[0]
+        rate = float(rate_hz) if rate_hz and rate_hz > 0 else self.rates_hz[0]
         return _pair(frames, host, state.corrupt, state.notes, 1e9 / rate, 1e9 / MAG_RATE_HZ)
 
     def sets_decoding_state(self, uuid: str, payload: bytes) -> bool:
