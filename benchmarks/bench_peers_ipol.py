@@ -4,13 +4,13 @@ Run: .venv/bin/python benchmarks/bench_peers_ipol.py [DATASET_DIR]
 Needs the peer venv (docs/peer_benchmark.md): python3.11 -m venv .venv-peers &&
 .venv-peers/bin/pip install -r benchmarks/peer_requirements.txt
 
-Ours: ``analysis.strides.foot_analysis`` on the project's loader (``bench_gait_ipol.load_foot``), the
-figures bench_gait_ipol prints. gaitmap: the same trials through ``peer_gaitmap_runner.py`` in
+Ours: ``analysis.strides.foot_analysis`` on the project's loader (``analysis.ipol_validation.load_foot``),
+the figures bench_gait_ipol prints. gaitmap: the same trials through ``peer_gaitmap_runner.py`` in
 ``.venv-peers`` (gaitmap pins older numpy/pandas than the project), data exchanged as files in a
 temporary folder. Lost packets are filled by linear interpolation onto the uniform 100 Hz grid gaitmap
 expects (ours integrates across the gaps itself).
 
-Both are scored by one rule (bench_gait_ipol's docstring): footstep precision P and recall R with
+Both are scored by one rule (analysis.ipol_validation's docstring): footstep precision P and recall R with
 ``match_footsteps`` against the hand-checked [toe-off, heel-strike] pairs; ``R_steady`` = recall on the
 footsteps of steady straight walking only (no turn, no first or last step: the part gaitmap's stride
 template is made for); |timing error| median/p95 (ms); distance walked per foot and trial against the
@@ -35,16 +35,15 @@ import numpy as np
 import pandas as pd
 
 BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import bench_gait_ipol as ipol  # noqa: E402
-
 ROOT = BENCH.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from analysis import ipol_validation as ipol  # noqa: E402
 from analysis import strides as st  # noqa: E402
+from analysis import validation  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
 
 PEER_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 RUNNER = BENCH / "peer_gaitmap_runner.py"
@@ -57,7 +56,7 @@ ACC = ["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]
 GYR = ["gyr_x_radps", "gyr_y_radps", "gyr_z_radps"]
 #: the runner's segmenter names (its SEGMENTERS), as printed
 SEGMENTERS = {"barth": "BarthDtw", "constrained": "ConstrainedBarthDtw"}
-MIN_STEP_M = 0.05  # as bench_gait_ipol.zupt_path: smaller moves between still intervals are not steps
+MIN_STEP_M = 0.05  # as analysis.ipol_validation.zupt_path: smaller moves between still intervals are not steps
 
 
 def export_trials(data: Path, names: list[str], out: Path) -> None:
@@ -102,20 +101,21 @@ def steady(ref: np.ndarray, meta: dict) -> np.ndarray:
 
 
 def new_row(meta: dict, name: str) -> dict:
-    """An empty score row of one trial (bench_gait_ipol's keys, plus the steady-walking counts)."""
+    """An empty score row of one trial (``evaluate_trial``'s keys, plus the steady-walking counts)."""
     return {"subject": meta["Subject"], "trial": name, "matched": 0, "matched_detected": 0, "detected": 0,
             "reference": 0, "steady_reference": 0, "steady_matched": 0, "to_err_ms": [], "ic_err_ms": [],
-            "distance_m": [], "stride_sum_m": []}
+            "matched_ref": [], "distance_m": [], "stride_sum_m": []}
 
 
 def score_foot(row: dict, meta: dict, key: str, swings: pd.DataFrame, last_s: float) -> None:
     """Adds one foot's footstep counts and timing errors (ms) to ``row``; swings need ``toe_off_s``,
-    ``initial_contact_s`` and ``mid_swing_s``; ``last_s`` is the foot's last sample."""
+    ``initial_contact_s`` and ``mid_swing_s``; ``last_s`` is the foot's last sample. ``matched_ref``
+    names each matched reference footstep (foot, row), in the order of the errors."""
     b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
-    ref = ipol.reference_footsteps(meta, key, last_s)
+    ref = validation.reference_footsteps(meta, key, last_s)
     ms = swings["mid_swing_s"].to_numpy()
     inside = (ms >= b0) & (ms <= b1)
-    pairs = ipol.match_footsteps(ms, ref)
+    pairs = validation.match_footsteps(ms, ref)
     keep = steady(ref, meta)
     row["detected"] += int(inside.sum())
     row["reference"] += len(ref)
@@ -125,11 +125,12 @@ def score_foot(row: dict, meta: dict, key: str, swings: pd.DataFrame, last_s: fl
     row["steady_matched"] += int(sum(keep[i] for i, _ in pairs))
     row["to_err_ms"] += [1000 * (swings["toe_off_s"].iat[j] - ref[i, 0]) for i, j in pairs]
     row["ic_err_ms"] += [1000 * (swings["initial_contact_s"].iat[j] - ref[i, 1]) for i, j in pairs]
+    row["matched_ref"] += [(key, i) for i, _ in pairs]
 
 
 def ours_trial(data: Path, name: str) -> dict:
     """Our pipeline's scores of one trial: the swings of ``analysis.strides.foot_analysis``, distance =
-    their displacements inside the trial (as bench_gait_ipol)."""
+    their displacements inside the trial (as analysis.ipol_validation.evaluate_trial)."""
     meta = json.loads((data / f"{name}.json").read_text())
     b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
     row = new_row(meta, name)
@@ -138,7 +139,7 @@ def ours_trial(data: Path, name: str) -> dict:
         t = df["time_s"].to_numpy()
         sw = st.foot_analysis(t, df[ACC].to_numpy(), df[GYR].to_numpy())["swings"]
         score_foot(row, meta, key, sw, t[-1])
-        row["distance_m"].append(float(ipol.trial_swings(sw, b0, b1)["displacement_m"].sum()))
+        row["distance_m"].append(float(validation.trial_swings(sw, b0, b1)["displacement_m"].sum()))
         row["stride_sum_m"].append(np.nan)
     return row
 
@@ -154,7 +155,7 @@ def gaitmap_trial(data: Path, name: str, swings: pd.DataFrame, zupts: pd.DataFra
         sw = sw.assign(mid_swing_s=0.5 * (sw["toe_off_s"] + sw["initial_contact_s"]))
         score_foot(row, meta, key, sw, ipol.load_foot(data, name, foot)["time_s"].iat[-1])
         row["distance_m"].append(zupt_distance(zupts[zupts["side"] == side], b0, b1))
-        row["stride_sum_m"].append(float(ipol.trial_swings(sw, b0, b1)["stride_length_m"].sum()))
+        row["stride_sum_m"].append(float(validation.trial_swings(sw, b0, b1)["stride_length_m"].sum()))
     return row
 
 
@@ -215,8 +216,24 @@ def paired_distance(ours: list[dict], theirs: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def common_timing(ours: list[dict], theirs: list[dict]) -> str:
+    """|timing error| (ms) median/p95 of both pipelines over the footsteps both matched."""
+    errs: dict[str, list[float]] = {k: [] for k in ("ours_to", "ours_ic", "gm_to", "gm_ic")}
+    for a, b in zip(ours, theirs):
+        mine = {ref: (to, ic) for ref, to, ic in zip(a["matched_ref"], a["to_err_ms"], a["ic_err_ms"])}
+        for ref, to, ic in zip(b["matched_ref"], b["to_err_ms"], b["ic_err_ms"]):
+            if ref in mine:
+                errs["ours_to"].append(mine[ref][0])
+                errs["ours_ic"].append(mine[ref][1])
+                errs["gm_to"].append(to)
+                errs["gm_ic"].append(ic)
+    e = {k: f"{np.median(np.abs(v)):.0f}/{np.percentile(np.abs(v), 95):.0f}" for k, v in errs.items()}
+    return (f"{len(errs['gm_to'])} footsteps; toe-off ours {e['ours_to']}, gaitmap {e['gm_to']}; "
+            f"contact ours {e['ours_ic']}, gaitmap {e['gm_ic']}")
+
+
 def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ipol.DATA
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
     names = ipol.trial_names(data)
     t0 = time.perf_counter()
     ours = [ours_trial(data, n) for n in names]
@@ -245,6 +262,8 @@ def main() -> None:
             print(f"{part_label}: signed timing ms {signed_timing(rows, part)}")
             print(f"{part_label}: distance per foot-trial m {distance_distribution(rows, part)}")
     print("\nsame foot-trial, ours − gaitmap distance (m): " + paired_distance(ours, theirs["barth"]))
+    for seg, label in SEGMENTERS.items():
+        print(f"footsteps both matched ({label}), |error| median/p95 ms: {common_timing(ours, theirs[seg])}")
 
 
 if __name__ == "__main__":

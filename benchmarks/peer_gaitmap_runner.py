@@ -62,8 +62,8 @@ def run_foot(sf: pd.DataFrame, side: str, segmenter: str, fs: float, t0: float) 
     length = pd.Series(dtype=float)
     if len(mv):
         roi = pd.DataFrame({"start": [0], "end": [len(sf)]}, index=pd.Index([0], name="roi_id"))
-        traj = RegionLevelTrajectory(ori_method=None, pos_method=None, trajectory_method=RtsKalman()).estimate_intersect(
-            data=sf, regions_of_interest=roi, stride_event_list=mv, sampling_rate_hz=fs)
+        rts = RegionLevelTrajectory(ori_method=None, pos_method=None, trajectory_method=RtsKalman())
+        traj = rts.estimate_intersect(data=sf, regions_of_interest=roi, stride_event_list=mv, sampling_rate_hz=fs)
         spatial = SpatialParameterCalculation().calculate(
             stride_event_list=mv, positions=traj.position_, orientations=traj.orientation_,
             sampling_rate_hz=fs).parameters_

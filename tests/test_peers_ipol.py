@@ -1,4 +1,4 @@
-"""The peer benchmark's scoring (benchmarks/bench_peers_ipol.py): our side scored as bench_gait_ipol scores it."""
+"""The peer benchmark's scoring (benchmarks/bench_peers_ipol.py): our side scored as ipol_validation does."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def peers():
 
 @pytest.mark.parametrize("name", ["1-1", "4-3", "8-5"])
 def test_our_side_scores_as_the_ipol_benchmark(peers, shared_datasets, name):
-    """The rows the peer benchmark prints for our pipeline are bench_gait_ipol's (footsteps, errors, distance),
-    so a gaitmap figure beside them is compared with the project's own figure, not a re-scoring."""
+    """The rows the peer benchmark prints for our pipeline are analysis.ipol_validation's (footsteps, errors,
+    distance), so a gaitmap figure beside them is compared with the project's own figure, not a re-scoring."""
     data = shared_datasets / "ipol_feet"
     ours = peers.ours_trial(data, name)
     ipol = peers.ipol.evaluate_trial(data, name)
