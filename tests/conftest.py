@@ -39,6 +39,22 @@ def run_cli(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
+def cli_ok(*args) -> str:
+    """``run_cli`` that must succeed: the command's output."""
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def cli_fails(*args) -> str:
+    """``run_cli`` that must end in a user error: exit status 2 and one line ``error: ...``, no traceback."""
+    result = run_cli(*args)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert line.startswith("error: ") and "\n" not in line and "Traceback" not in line
+    return line
+
+
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     """``../shared/datasets``. Absent: the test skips, or fails where ``IMU_LOGGER_REQUIRE_SHARED=1``."""

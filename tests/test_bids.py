@@ -14,26 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.formats.bids import rows_with_gaps
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
 G = 9.80665
-
-
-def ok(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fails(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 2, result.output
-    line = result.output.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    return line
 
 
 def validator() -> str:
@@ -53,17 +39,17 @@ def validation_errors(root: Path) -> list[dict]:
 
 def ipol_recording(tmp_path: Path, trial: str, subject: str = "") -> Path:
     rec = tmp_path / f"{trial}.mcap"
-    ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / f'{trial}_lf.txt'}",
-       "--placement", f"right_foot={IPOL_FIXTURE / f'{trial}_rf.txt'}", "--out", rec,
-       *(("--subject", subject) if subject else ()))
+    cli_ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / f'{trial}_lf.txt'}",
+           "--placement", f"right_foot={IPOL_FIXTURE / f'{trial}_rf.txt'}", "--out", rec,
+           *(("--subject", subject) if subject else ()))
     return rec
 
 
 def test_export_passes_the_validator_and_imports_back_unchanged(tmp_path):
     rec = ipol_recording(tmp_path, "3-6", subject="ipol_03")  # 6-7 % of the packets lost
     root = tmp_path / "bids"
-    ok("export", rec, "--format", "bids", "--out", root)
-    ok("export", rec, "--format", "bids", "--out", root)  # a second recording: run 2, same dataset
+    cli_ok("export", rec, "--format", "bids", "--out", root)
+    cli_ok("export", rec, "--format", "bids", "--out", root)  # a second recording: run 2, same dataset
     runs = sorted(p.name for p in (root / "sub-ipol03" / "motion").glob("*leftfoot*_motion.tsv"))
     assert [r.split("_run-")[1] for r in runs] == ["1_motion.tsv", "2_motion.tsv"]
     assert validation_errors(root) == []
@@ -73,7 +59,7 @@ def test_export_passes_the_validator_and_imports_back_unchanged(tmp_path):
     assert validation_errors(broken)
 
     back = tmp_path / "back.mcap"
-    ok("import", "bids", *(root / "sub-ipol03" / "motion").glob("*_run-1_motion.tsv"), "--out", back)
+    cli_ok("import", "bids", *(root / "sub-ipol03" / "motion").glob("*_run-1_motion.tsv"), "--out", back)
     before = decode_recording(read_recording(rec))
     after = decode_recording(read_recording(back))
     assert read_recording(back).session["subject_id"] == "ipol03"
@@ -87,7 +73,7 @@ def test_export_passes_the_validator_and_imports_back_unchanged(tmp_path):
 
 def test_missing_samples_are_na_rows_in_the_motion_file(tmp_path):
     rec = ipol_recording(tmp_path, "3-6")
-    ok("export", rec, "--format", "bids", "--out", tmp_path / "bids")
+    cli_ok("export", rec, "--format", "bids", "--out", tmp_path / "bids")
     tsv = next((tmp_path / "bids").rglob("*leftfoot*_motion.tsv"))
     table = pd.read_csv(tsv, sep="\t", header=None, na_values="n/a")
     counter = pd.read_csv(IPOL_FIXTURE / "3-6_lf.txt", sep="\t", skiprows=1)["PacketCounter"].to_numpy()
@@ -139,9 +125,9 @@ def _other_system_dataset(root: Path, trial: str) -> Path:
 def test_another_systems_dataset_imports_and_analyses(tmp_path):
     tsv = _other_system_dataset(tmp_path / "ds", "3-2")
     rec = tmp_path / "other.mcap"
-    assert "--placement leftFoot=PLACEMENT" in fails("import", "bids", tsv, "--out", rec)
-    ok("import", "bids", tmp_path / "ds", "--placement", "leftFoot=left_foot",
-       "--placement", "rightFoot=right_foot", "--out", rec)
+    assert "--placement leftFoot=PLACEMENT" in cli_fails("import", "bids", tsv, "--out", rec)
+    cli_ok("import", "bids", tmp_path / "ds", "--placement", "leftFoot=left_foot",
+           "--placement", "rightFoot=right_foot", "--out", rec)
     recording = read_recording(rec)
     assert recording.start_wall_ns == int(pd.Timestamp("2023-05-05T17:39:47.307Z").value)
     samples = decode_recording(recording)
@@ -154,10 +140,10 @@ def test_another_systems_dataset_imports_and_analyses(tmp_path):
                                rtol=1e-5, atol=1e-6)  # T -> µT
     norm = np.linalg.norm(right[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
     assert abs(np.median(norm) / G - 1) < 0.1
-    ok("export", rec, "--format", "bids", "--out", tmp_path / "again")  # keeps subject and task
+    cli_ok("export", rec, "--format", "bids", "--out", tmp_path / "again")  # keeps subject and task
     assert [p.name for p in (tmp_path / "again").rglob("*leftfoot*_motion.tsv")] == [
         "sub-pp01_task-walk_tracksys-leftfoot_run-1_motion.tsv"]
-    ok("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     strides = pd.read_csv(tmp_path / "res" / "strides.csv")
     meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
@@ -171,12 +157,12 @@ def test_malformed_bids_files_get_one_line_errors(tmp_path):
     text = good.splitlines()
     text[3] = "x" + text[3]
     tsv.write_text("\n".join(text) + "\n")
-    line = fails("import", "bids", tsv, *mapping, "--out", tmp_path / "a.mcap")
+    line = cli_fails("import", "bids", tsv, *mapping, "--out", tmp_path / "a.mcap")
     assert str(tsv) in line and "line 4" in line
     tsv.write_text(good)
     channels = tsv.with_name(tsv.name.replace("_motion.tsv", "_channels.tsv"))
     channels.write_text(channels.read_text().replace("deg/s", "rpm"))
-    assert "'rpm'" in fails("import", "bids", tsv, *mapping, "--out", tmp_path / "b.mcap")
+    assert "'rpm'" in cli_fails("import", "bids", tsv, *mapping, "--out", tmp_path / "b.mcap")
     channels.unlink()
-    assert "_channels.tsv beside it" in fails("import", "bids", tsv, *mapping, "--out", tmp_path / "c.mcap")
-    assert "not a BIDS" in fails("import", "bids", IPOL_FIXTURE / "3-2.json", "--out", tmp_path / "d.mcap")
+    assert "_channels.tsv beside it" in cli_fails("import", "bids", tsv, *mapping, "--out", tmp_path / "c.mcap")
+    assert "not a BIDS" in cli_fails("import", "bids", IPOL_FIXTURE / "3-2.json", "--out", tmp_path / "d.mcap")

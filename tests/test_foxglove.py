@@ -13,7 +13,7 @@ import pytest
 from mcap.reader import make_reader
 from mcap_protobuf.decoder import DecoderFactory
 
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_ok
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
@@ -21,19 +21,13 @@ QUANTITIES = {"acc_mps2": (("acc_x_mps2", "acc_y_mps2", "acc_z_mps2"), "m/s^2"),
               "gyr_radps": (("gyr_x_radps", "gyr_y_radps", "gyr_z_radps"), "rad/s")}
 
 
-def ok(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("fox")
     rec = tmp / "3-6.mcap"  # packets lost: gaps in the decoded channels too
-    ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / '3-6_lf.txt'}",
-       "--placement", f"right_foot={IPOL_FIXTURE / '3-6_rf.txt'}", "--out", rec)
-    ok("export", rec, "--format", "mcap", "--out", tmp / "out")
+    cli_ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / '3-6_lf.txt'}",
+           "--placement", f"right_foot={IPOL_FIXTURE / '3-6_rf.txt'}", "--out", rec)
+    cli_ok("export", rec, "--format", "mcap", "--out", tmp / "out")
     return rec, tmp / "out" / "3-6.mcap"
 
 
@@ -76,7 +70,7 @@ def test_raw_channels_are_copied_byte_for_byte(exported):
 
 def test_the_exported_file_still_analyses(exported, tmp_path):
     _, out = exported
-    ok("analyze", out, "--out", tmp_path / "res")
+    cli_ok("analyze", out, "--out", tmp_path / "res")
     strides = pd.read_csv(tmp_path / "res" / "strides.csv")
     meta = json.loads((IPOL_FIXTURE / "3-6.json").read_text())
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
@@ -88,7 +82,7 @@ def test_a_recording_cut_by_a_crash_exports_up_to_the_cut(exported, tmp_path):
     cut = tmp_path / "cut.mcap"
     data = rec.read_bytes()
     cut.write_bytes(data[:int(len(data) * 0.6)])
-    ok("export", cut, "--format", "mcap", "--out", tmp_path / "out")
+    cli_ok("export", cut, "--format", "mcap", "--out", tmp_path / "out")
     samples = decode_recording(read_recording(cut))
     with (tmp_path / "out" / "cut.mcap").open("rb") as f:
         counts: dict[str, int] = {}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.formats.apdm_h5 import read_apdm_h5
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
@@ -22,20 +22,6 @@ from imu_logger.samples.decode import decode_recording
 G = 9.80665
 START_US = 1_700_000_000_000_000  # 2023-11-14T22:13:20Z
 LOST = slice(1000, 1012)  # twelve samples of the left foot never reached the file
-
-
-def ok(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fails(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 2, result.output
-    line = result.output.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    return line
 
 
 def write_apdm(path: Path, *, version: int = 5) -> dict[str, pd.DataFrame]:
@@ -68,8 +54,8 @@ def test_apdm_file_imports_with_labels_mapped_and_analyses(tmp_path):
     h5 = tmp_path / "opal.h5"
     feet = write_apdm(h5)
     rec = tmp_path / "opal.mcap"
-    out = ok("import", "apdm", h5, "--placement", "Left Foot=left_foot", "--placement", "Right Foot=right_foot",
-             "--out", rec)
+    out = cli_ok("import", "apdm", h5, "--placement", "Left Foot=left_foot", "--placement", "Right Foot=right_foot",
+                 "--out", rec)
     assert "12 lost" in out
     recording = read_recording(rec)
     assert recording.start_wall_ns == START_US * 1000
@@ -83,7 +69,7 @@ def test_apdm_file_imports_with_labels_mapped_and_analyses(tmp_path):
     assert np.nanmedian(np.linalg.norm(left.data[["mag_x_ut", "mag_y_ut", "mag_z_ut"]], axis=1)) > 20  # µT
     norm = np.linalg.norm(left.data[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
     assert abs(np.median(norm) / G - 1) < 0.1
-    ok("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     strides = pd.read_csv(tmp_path / "res" / "strides.csv")
     meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
@@ -93,26 +79,26 @@ def test_apdm_file_imports_with_labels_mapped_and_analyses(tmp_path):
 def test_usual_labels_map_by_name_and_unknown_ones_are_left_out(tmp_path):
     h5 = tmp_path / "opal.h5"
     write_apdm(h5)
-    ok("import", "apdm", h5, "--out", tmp_path / "auto.mcap")  # Left Foot, Right Foot; Upper Arm left out
+    cli_ok("import", "apdm", h5, "--out", tmp_path / "auto.mcap")  # Left Foot, Right Foot; Upper Arm left out
     assert set(read_recording(tmp_path / "auto.mcap").sensors) == {"left_foot", "right_foot"}
     labels = {s.label: s.sensor_id for s in read_apdm_h5(h5)}
     assert labels == {"Left Foot": "XI-000101", "Right Foot": "XI-000102", "Upper Arm": "XI-000103"}
-    ok("import", "apdm", h5, "--placement", "XI-000103=left_shin", "--out", tmp_path / "id.mcap")
+    cli_ok("import", "apdm", h5, "--placement", "XI-000103=left_shin", "--out", tmp_path / "id.mcap")
     assert set(read_recording(tmp_path / "id.mcap").sensors) == {"left_shin"}
 
 
 def test_malformed_apdm_files_get_one_line_errors(tmp_path):
     old = tmp_path / "v4.h5"
     write_apdm(old, version=4)
-    assert "version 4" in fails("import", "apdm", old, "--out", tmp_path / "a.mcap")
+    assert "version 4" in cli_fails("import", "apdm", old, "--out", tmp_path / "a.mcap")
     h5 = tmp_path / "opal.h5"
     write_apdm(h5)
-    assert "'Left Knee'" in fails("import", "apdm", h5, "--placement", "Left Knee=left_foot",
-                                  "--out", tmp_path / "b.mcap")
+    assert "'Left Knee'" in cli_fails("import", "apdm", h5, "--placement", "Left Knee=left_foot",
+                                      "--out", tmp_path / "b.mcap")
     with h5py.File(h5, "a") as f:
         del f["Sensors/XI-000102/Gyroscope"]
-    line = fails("import", "apdm", h5, "--out", tmp_path / "c.mcap")
+    line = cli_fails("import", "apdm", h5, "--out", tmp_path / "c.mcap")
     assert str(h5) in line and "XI-000102 lacks Gyroscope" in line
     text = tmp_path / "notes.h5"
     text.write_text("not hdf5")
-    assert "not an HDF5 file" in fails("import", "apdm", text, "--out", tmp_path / "d.mcap")
+    assert "not an HDF5 file" in cli_fails("import", "apdm", text, "--out", tmp_path / "d.mcap")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.formats.xsens_text import read_xsens_text
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
@@ -21,24 +21,10 @@ XSENS = Path(__file__).parent / "data" / "formats" / "xsens"
 G = 9.80665
 
 
-def ok(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def fails(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 2, result.output
-    line = result.output.strip()
-    assert line.startswith("error: ") and "\n" not in line and "Traceback" not in line
-    return line
-
-
 def import_trial(tmp_path: Path, trial: str) -> Path:
     rec = tmp_path / f"{trial}.mcap"
-    ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / f'{trial}_lf.txt'}",
-       "--placement", f"right_foot={IPOL_FIXTURE / f'{trial}_rf.txt'}", "--out", rec)
+    cli_ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / f'{trial}_lf.txt'}",
+           "--placement", f"right_foot={IPOL_FIXTURE / f'{trial}_rf.txt'}", "--out", rec)
     return rec
 
 
@@ -48,7 +34,7 @@ def ipol_counters(trial: str, foot: str) -> np.ndarray:
 
 def test_ipol_trial_imports_and_analyses_to_the_reference_strides(tmp_path):
     rec = import_trial(tmp_path, "3-2")
-    ok("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     strides = pd.read_csv(tmp_path / "res" / "strides.csv")
     meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
     first = min(ipol_counters("3-2", "lf")[0], ipol_counters("3-2", "rf")[0])
@@ -126,7 +112,7 @@ def test_counter_wrap_and_jump(tmp_path):
     np.testing.assert_allclose(np.diff(table.rows[:, 0]), [0.01, 0.01, 0.01, 0.01, 0.03, 0.01])
     assert table.lost_samples == 2
     rec = tmp_path / "wrap.mcap"
-    ok("import", "xsens", "--placement", f"left_foot={path}", "--out", rec)
+    cli_ok("import", "xsens", "--placement", f"left_foot={path}", "--out", rec)
     gaps = decode_recording(read_recording(rec))["left_foot"].gaps
     assert gaps["missing_samples"].tolist() == [2]
 
@@ -134,21 +120,21 @@ def test_counter_wrap_and_jump(tmp_path):
 def test_malformed_files_get_one_line_errors(tmp_path):
     out = tmp_path / "x.mcap"
     acc_only = XSENS / "MT_01200312-002-000_00B474BA.txt"
-    assert "Gyr_X" in fails("import", "xsens", "--placement", f"left_foot={acc_only}", "--out", out)
+    assert "Gyr_X" in cli_fails("import", "xsens", "--placement", f"left_foot={acc_only}", "--out", out)
     no_rate = XSENS / "MT2022_ACC_GYRO_ROT_MAT_COMMA_00B42D4B.txt"
-    assert "--rate" in fails("import", "xsens", "--placement", f"left_foot={no_rate}", "--out", out)
-    ok("import", "xsens", "--placement", f"left_foot={no_rate}", "--rate", "60", "--out", out)
-    assert "exists" in fails("import", "xsens", "--placement", f"left_foot={no_rate}", "--rate", "60",
-                             "--out", out)
+    assert "--rate" in cli_fails("import", "xsens", "--placement", f"left_foot={no_rate}", "--out", out)
+    cli_ok("import", "xsens", "--placement", f"left_foot={no_rate}", "--rate", "60", "--out", out)
+    assert "exists" in cli_fails("import", "xsens", "--placement", f"left_foot={no_rate}", "--rate", "60",
+                                 "--out", out)
     text = (IPOL_FIXTURE / "3-2_lf.txt").read_text().splitlines()
     text[5] = text[5].replace("\t", "\tabc", 1)
     bad = tmp_path / "bad.txt"
     bad.write_text("\n".join(text))
-    line = fails("import", "xsens", "--placement", f"left_foot={bad}", "--out", tmp_path / "y.mcap")
+    line = cli_fails("import", "xsens", "--placement", f"left_foot={bad}", "--out", tmp_path / "y.mcap")
     assert str(bad) in line and "line 6" in line
     binary = tmp_path / "log.mtb"
     binary.write_bytes(bytes(range(256)) * 4)
-    assert str(binary) in fails("import", "xsens", "--placement", f"left_foot={binary}", "--out",
-                                tmp_path / "z.mcap")
-    assert "unknown placement 'left_knee'" in fails("import", "xsens", "--placement",
-                                                    f"left_knee={no_rate}", "--out", tmp_path / "k.mcap")
+    assert str(binary) in cli_fails("import", "xsens", "--placement", f"left_foot={binary}", "--out",
+                                    tmp_path / "z.mcap")
+    assert "unknown placement 'left_knee'" in cli_fails("import", "xsens", "--placement",
+                                                        f"left_knee={no_rate}", "--out", tmp_path / "k.mcap")

@@ -20,7 +20,7 @@ import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from analysis.ipol_validation import load_foot
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_ok
 
 #: decimals per column unit: times 1 ms (events are claimed to a few ms), lengths 1 mm, speeds 1 mm/s,
 #: angles 0.1° (the report's resolution), angular velocity 0.1 °/s, acceleration 0.01 g
@@ -39,11 +39,6 @@ def csv_snapshot(snapshot):
     return snapshot.use_extension(CsvSnapshot)
 
 
-def run(*args) -> None:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-
-
 def rounded_strides(results: Path) -> str:
     """strides.csv of a results directory, each number rounded to ``DECIMALS`` of its column's unit."""
     strides = pd.read_csv(results / "strides.csv")
@@ -58,8 +53,8 @@ def test_strides_of_a_simulated_walk(tmp_path, csv_snapshot):
     """The whole path (recording bytes, decoding, calibration, strides, angle metrics, flags) on a
     2-minute simulated walk with four sensors."""
     rec = tmp_path / "walk.mcap"
-    run("simulate", "--minutes", 2, "--seed", 1, "--scenario", "walk", "--out", rec)
-    run("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("simulate", "--minutes", 2, "--seed", 1, "--scenario", "walk", "--out", rec)
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     assert rounded_strides(tmp_path / "res") == csv_snapshot
 
 
@@ -72,6 +67,6 @@ def test_strides_of_a_real_ipol_trial(trial, tmp_path, csv_snapshot):
         samples.columns = [c.removesuffix("_mps2").removesuffix("_radps") for c in samples.columns]
         samples.to_csv(tmp_path / f"{placement}.csv", index=False)  # the generic CSV: time_s, acc_x.., gyr_x..
         placements += ["--placement", f"{placement}={tmp_path / f'{placement}.csv'}"]
-    run("import", "csv", *placements, "--out", tmp_path / "ipol.mcap")
-    run("analyze", tmp_path / "ipol.mcap", "--out", tmp_path / "res")
+    cli_ok("import", "csv", *placements, "--out", tmp_path / "ipol.mcap")
+    cli_ok("analyze", tmp_path / "ipol.mcap", "--out", tmp_path / "res")
     assert rounded_strides(tmp_path / "res") == csv_snapshot
