@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from imu_logger.cli import cli
+from conftest import cli_ok
 from imu_logger.recording.writer import RecordingWriter, SessionInfo
 
 
@@ -20,12 +19,6 @@ def open_umask():
     previous = os.umask(0o022)
     yield
     os.umask(previous)
-
-
-def run(*args):
-    r = CliRunner().invoke(cli, [str(a) for a in args])
-    assert r.exit_code == 0, r.output
-    return r
 
 
 def modes(root: Path) -> dict[str, str]:
@@ -41,17 +34,17 @@ def modes(root: Path) -> dict[str, str]:
 @pytest.mark.slow  # every command end to end, ~33 s
 def test_every_command_creates_owner_only_files_and_folders(tmp_path, open_umask):
     out = tmp_path / "out"  # created by the commands themselves
-    run("simulate", "--minutes", "1", "--scenario", "walk", "--out", out / "sim" / "walk.mcap")
-    run("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
-        "--sensor", "left_foot=open_nrf", "--out", out / "live" / "rec.mcap")
-    run("k2w", "--backend", "virtual", "--side", "left", "--trials", "1", "--yes",
-        "--out", out / "k2w" / "k2w.mcap")
-    run("export", out / "live" / "rec.mcap", "--raw", "--out", out / "raw")
-    run("import", "csv", "--placement", f"left_foot={out / 'raw' / 'left_foot.csv'}",
-        "--out", out / "imported" / "imp.mcap")
-    run("analyze", out / "sim" / "walk.mcap", "--out", out / "results")
-    run("export", out / "results", "--out", out / "tables")
-    run("report", out / "results", "--k2w", out / "k2w" / "k2w.mcap", "--out", out / "report" / "r.html")
+    cli_ok("simulate", "--minutes", "1", "--scenario", "walk", "--out", out / "sim" / "walk.mcap")
+    cli_ok("record", "--backend", "virtual", "--virtual-source", "simple", "--duration", "1",
+           "--sensor", "left_foot=open_nrf", "--out", out / "live" / "rec.mcap")
+    cli_ok("k2w", "--backend", "virtual", "--side", "left", "--trials", "1", "--yes",
+           "--out", out / "k2w" / "k2w.mcap")
+    cli_ok("export", out / "live" / "rec.mcap", "--raw", "--out", out / "raw")
+    cli_ok("import", "csv", "--placement", f"left_foot={out / 'raw' / 'left_foot.csv'}",
+           "--out", out / "imported" / "imp.mcap")
+    cli_ok("analyze", out / "sim" / "walk.mcap", "--out", out / "results")
+    cli_ok("export", out / "results", "--out", out / "tables")
+    cli_ok("report", out / "results", "--k2w", out / "k2w" / "k2w.mcap", "--out", out / "report" / "r.html")
     created = {p.relative_to(out).parts[0] for p in out.iterdir()}
     assert created == {"sim", "live", "k2w", "raw", "imported", "results", "tables", "report"}
     assert len(list(out.rglob("*.*"))) >= 12
@@ -61,7 +54,7 @@ def test_every_command_creates_owner_only_files_and_folders(tmp_path, open_umask
 
 @pytest.mark.slow  # the whole demo, ~58 s
 def test_demo_creates_owner_only_files_and_folders(tmp_path, open_umask):
-    run("demo", "--duration", "5", "--day-minutes", "1", "--k2w-trials", "1", "--out", tmp_path / "demo")
+    cli_ok("demo", "--duration", "5", "--day-minutes", "1", "--k2w-trials", "1", "--out", tmp_path / "demo")
     assert (tmp_path / "demo" / "report.html").is_file()
     assert modes(tmp_path) == {}
 
