@@ -21,7 +21,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
-from analysis.bouts import BoutRules, gait_tables
+from analysis.bouts import gait_tables
+from analysis.footsteps import footsteps
+from analysis.stride_checks import StrideChecks
+from analysis.walking_bouts import WalkingBouts
 from analysis.columns import STRIDE_COLUMNS, TIME
 from analysis.errors import UserError
 from analysis.orientation.filters import DEFAULT_FILTER, FILTERS
@@ -118,7 +121,11 @@ class GaitPipeline(Algorithm):
     becoming a warning.
     ``stride_detector``: analysis.strides.StrideDetector (its event and zero-velocity detectors, stride
     rules and plausible ranges, each documented there).
-    ``bout_rules``: analysis.bouts.BoutRules (plausible stride time, pause, minimum strides, spot turns).
+    ``walking_bouts``: analysis.walking_bouts.WalkingBouts (Mobilise-D: turns inside a bout, a pause
+    longer than 3 s ends it, at least 4 strides).
+    ``stride_checks``: analysis.stride_checks.StrideChecks (left/right alternation, the other foot's
+    rhythm, a step model fitted on ipol_feet subjects 1-5, swing count against distance): a stride that
+    fails one is flagged and stays out of the summary.
     ``missing_s``: a hole in a sensor's samples at least this long (s) flags the strides it overlaps
     ``sensor_missing`` (engineering choice: longer than any BLE reconnection of a working sensor,
     which the gap flags already cover).
@@ -131,12 +138,14 @@ class GaitPipeline(Algorithm):
     """
 
     def __init__(self, filter: str = DEFAULT_FILTER, neutral_interval_s: tuple[float, float] | None = None,  # noqa: A002
-                 stride_detector: StrideDetector = StrideDetector(), bout_rules: BoutRules = BoutRules(),
+                 stride_detector: StrideDetector = StrideDetector(), walking_bouts: WalkingBouts = WalkingBouts(),
+                 stride_checks: StrideChecks = StrideChecks(),
                  missing_s: float = MISSING_S) -> None:
         self.filter = filter
         self.neutral_interval_s = neutral_interval_s
         self.stride_detector = stride_detector
-        self.bout_rules = bout_rules
+        self.walking_bouts = walking_bouts
+        self.stride_checks = stride_checks
         self.missing_s = missing_s
 
     def run(self, samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None, *,
@@ -162,7 +171,7 @@ class GaitPipeline(Algorithm):
             warnings.append(f"{p}: fewer than 10 samples, not analysed")
         samples = {p: df for p, df in samples.items() if p not in empty}
         report(0.0, "strides")
-        strides, bouts = gait_tables(samples, self.bout_rules, self.stride_detector)
+        strides, bouts = gait_tables(samples, self.walking_bouts, self.stride_detector)
         report(0.35, "orientation and ankle angles")
         cal_messages: list[str] = []
         angles = pd.DataFrame({TIME: np.zeros(0)})
@@ -186,7 +195,7 @@ class GaitPipeline(Algorithm):
         spans = [(df[TIME].iloc[0], df[TIME].iloc[-1]) for df in samples.values()]
         span = (max(s[1] for s in spans) - min(s[0] for s in spans)) if spans else 0.0
         warnings.extend(_hole_warnings(holes, span))
-        strides = flag_strides(strides, gaps, holes)
+        strides = self.stride_checks.check(flag_strides(strides, gaps, holes)).strides_
         summary = summarise(strides, bouts)
         n_walk = int((bouts["activity"] == "walking").sum()) if len(bouts) else 0
         if n_walk == 0:
@@ -195,6 +204,7 @@ class GaitPipeline(Algorithm):
         report(1.0, "done")
         self.strides_ = strides[list(STRIDE_COLUMNS)].reset_index(drop=True)
         self.strides_extra_ = strides[["side", "stride_id", *extra]].reset_index(drop=True)
+        self.events_ = footsteps(self.strides_, strides["mid_stance_s"] if "mid_stance_s" in strides else None)
         self.bouts_ = bouts
         self.summary_ = summary
         self.angles_ = angles
@@ -203,6 +213,7 @@ class GaitPipeline(Algorithm):
         self.results_ = GaitResults(
             strides=self.strides_, bouts=bouts, summary=summary, angles=angles,
             calibration_messages=cal_messages, warnings=warnings, strides_extra=self.strides_extra_,
+            events=self.events_,
             gaps=gaps if gaps is not None and len(gaps) else None, filter=self.filter,
             neutral_s=self.neutral_interval_s,
             duration_s=max(ends, default=0.0))
@@ -210,9 +221,9 @@ class GaitPipeline(Algorithm):
 
 
 def analyze(samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None,
-            progress: Progress | None = None, *, rules: BoutRules = BoutRules(),
+            progress: Progress | None = None, *, walking_bouts: WalkingBouts = WalkingBouts(),
             neutral_interval_s: tuple[float, float] | None = None, method: str | None = None
             ) -> GaitResults:
-    """``GaitPipeline(method, neutral_interval_s, rules).run(samples, gaps).results_`` in one call."""
-    pipe = GaitPipeline(filter=method or DEFAULT_FILTER, neutral_interval_s=neutral_interval_s, bout_rules=rules)
+    """``GaitPipeline(method, neutral_interval_s, walking_bouts).run(samples, gaps).results_`` in one call."""
+    pipe = GaitPipeline(filter=method or DEFAULT_FILTER, neutral_interval_s=neutral_interval_s, walking_bouts=walking_bouts)
     return pipe.run(samples, gaps, progress=progress).results_

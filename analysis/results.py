@@ -3,6 +3,8 @@
 A results folder holds (the layout ``imu-logger analyze --out DIR`` writes):
 
 * ``strides.csv``: one row per stride, analysis.columns.STRIDE_COLUMNS;
+* ``events.csv``: one row per footstep of each foot, first and last of a bout included,
+  analysis.footsteps.FOOTSTEP_COLUMNS;
 * ``bouts.csv``: walking bouts and periods of other activities, analysis.columns.BOUT_COLUMNS;
 * ``summary.csv``: the day summary, analysis.summary.SUMMARY_COLUMNS;
 * ``angles.parquet``: continuous ankle angles, analysis.angles.angle_table;
@@ -42,6 +44,7 @@ class GaitResults:
     #: side, stride_id and the per-stride columns not in strides.csv (mid_stance_s, foot_clearance_m,
     #: turning_angle_deg); None when loaded from a folder
     strides_extra: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None  # footsteps, analysis.footsteps.FOOTSTEP_COLUMNS; None if unknown
     gaps: pd.DataFrame | None = None  # the recording's gaps (imu_logger.samples.decode.GAP_COLUMNS)
     filter: str = ""  # orientation filter of the angles (analysis.orientation.filters.FILTERS)
     neutral_s: tuple[float, float] | None = None  # neutral interval given by the user (s), or None
@@ -64,6 +67,8 @@ class GaitResults:
         try:
             out.mkdir(parents=True, exist_ok=True)
             self.strides.to_csv(out / "strides.csv", index=False)
+            if self.events is not None:
+                self.events.to_csv(out / "events.csv", index=False)
             self.bouts.to_csv(out / "bouts.csv", index=False)
             self.summary.to_csv(out / "summary.csv", index=False)
             self.angles.to_parquet(out / "angles.parquet", index=False)
@@ -85,6 +90,7 @@ class GaitResults:
         for c in STRIDE_COLUMNS:
             if c not in strides:
                 strides[c] = pd.NA if c == "quality" else float("nan")
+        events = read_table(d / "events.csv", ("side", "initial_contact_s")) if (d / "events.csv").is_file() else None
         angles_path = d / "angles.parquet"
         angles = pd.read_parquet(angles_path) if angles_path.is_file() else pd.DataFrame({TIME: []})
         if (d / "summary.csv").is_file():
@@ -101,7 +107,7 @@ class GaitResults:
                 raise UserError(f"{info_path}: not valid JSON ({exc})") from None
         neutral = info.get("neutral_s")
         gaps = info.get("gaps") or []
-        return cls(strides=strides, bouts=bouts, summary=summary, angles=angles,
+        return cls(strides=strides, bouts=bouts, summary=summary, angles=angles, events=events,
                    calibration_messages=list(info.get("calibration_messages", [])),
                    warnings=list(info.get("warnings", [])),
                    gaps=pd.DataFrame.from_records(gaps) if gaps else None,

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.algorithm import Algorithm
+
 CHECK_FLAGS = ("no_bout", "alternation", "rhythm", "atypical", "swing_count")
 #: half-width (s) of the window of neighbouring strides the step model compares a stride with: about
 #: three strides of each foot, short enough to follow a cadence change through a turn
@@ -214,7 +216,7 @@ def swing_count_excess(strides: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.where(bout >= 0, excess, np.nan), np.where(bout >= 0, ratio, np.nan)
 
 
-class StrideChecks:
+class StrideChecks(Algorithm):
     """Flag strides that fail a plausibility check (see module docstring).
 
     Parameters: ``rhythm_tolerance`` largest |ln(T / T_other)| of a trusted stride (0.17: the 99.5th

@@ -36,6 +36,7 @@ from analysis.algorithm import Algorithm
 from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import rotate
+from analysis.orientation.segments import nominal_rate_hz
 from analysis.parallel import in_parallel
 from analysis.windows import runs
 
@@ -80,7 +81,7 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
     ``events`` and ``zero_velocity`` default to SwingEventDetector() and ZeroVelocityDetector()."""
     events = (events or ev.SwingEventDetector()).clone()
     zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
-    fs = zupt.nominal_rate(time_s)
+    fs = nominal_rate_hz(time_s)
     still = zv.detect(acc, gyr, fs).still_
     traj = zupt.foot_trajectory(time_s, acc, gyr, still)
     axis = ev.principal_rotation_axis(gyr)
@@ -134,7 +135,7 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
     """
     events = (events or ev.SwingEventDetector.shin()).clone()
     zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
-    fs = zupt.nominal_rate(time_s)
+    fs = nominal_rate_hz(time_s)
     axis = ev.principal_rotation_axis(gyr)
     w = gyr @ axis
     w = w * ev.shin_swing_sign(w, acc, fs)
@@ -318,7 +319,7 @@ class StrideDetector(Algorithm):
     walking the feet are never still together; engineering choice: 3 samples of the 0.01 s grid
     would do, 0.3 s keeps noise from dropping strides);
     ``turn_deg`` (deg, 20): a stride whose foot heading changes by more is flagged ``turn``
-    (engineering choice, the same value as analysis.bouts.BoutRules.spot_turn_deg);
+    (engineering choice: the simulator's spot turns turn by tens of degrees a stride, curves by less);
     ``plausible``: (column, low, high) ranges of one stride of walking, outside which it is flagged
     ``implausible``. Engineering choice: wide ranges around adult walking (comfortable stride time
     1.0-1.2 s and stride length 1.3-1.5 m, Oberg et al. 1993; stance about 60 % of the stride, Perry

@@ -1,8 +1,9 @@
 """The day summary of the strides table, the one behind summary.csv, the export and the report.
 
 Strides used (``representative_strides``): those in walking bouts (``bout_id`` of a bout with
-activity ``walking``) and not flagged ``implausible``. Spot turns and strays are left out: they are
-not representative gait.
+activity ``walking``, turns included) and not flagged as untrusted (``UNTRUSTED_FLAGS``:
+``implausible`` and the plausibility checks of analysis.stride_checks). Strays outside bouts are
+left out: they are not representative gait.
 
 Metrics (``METRICS``, report order): the stride metric columns of strides.csv, plus cadence derived
 per stride as ``120 / stride_time_s`` (steps per minute, two steps per stride).
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from analysis.stride_checks import CHECK_FLAGS
 
 SIDES = ("left", "right")
 HOUR_S = 3600.0
@@ -112,13 +115,18 @@ def _rows(strides: pd.DataFrame, period: str, hour_start_s: float) -> list[dict]
     return rows
 
 
+#: quality flags of a stride the analysis cannot trust: kept in strides.csv, never in a median
+UNTRUSTED_FLAGS = ("implausible", *CHECK_FLAGS)
+
+
 def representative_strides(strides: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:
     """The strides clinical figures are made of: in walking bouts, not flagged implausible."""
     if len(strides) == 0 or len(bouts) == 0:
         return strides.iloc[0:0]
     walking = bouts.loc[bouts["activity"] == "walking", "bout_id"].to_numpy()
     quality = strides["quality"].astype(str)
-    return strides[strides["bout_id"].isin(walking) & ~quality.str.contains("implausible")]
+    untrusted = quality.str.contains("|".join(UNTRUSTED_FLAGS), regex=True)
+    return strides[strides["bout_id"].isin(walking) & ~untrusted]
 
 
 def summarise_strides(strides: pd.DataFrame) -> pd.DataFrame:

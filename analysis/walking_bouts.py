@@ -20,10 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.algorithm import Algorithm
 from analysis.columns import BOUT_COLUMNS
 
 
-class WalkingBouts:
+class WalkingBouts(Algorithm):
     """Mobilise-D walking-bout assembly on a strides table (analysis.columns.STRIDE_COLUMNS).
 
     Parameters (defaults: Mobilise-D consensus, see module docstring):

@@ -37,9 +37,10 @@ def test_save_and_load_round_trip(pipe, tmp_path):
     res.extra["start_wall_ns"] = 123
     res.save(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "analysis.json", "angles.parquet", "bouts.csv", "strides.csv", "summary.csv"]
+        "analysis.json", "angles.parquet", "bouts.csv", "events.csv", "strides.csv", "summary.csv"]
     back = GaitResults.load(tmp_path)
     pd.testing.assert_frame_equal(back.strides, res.strides, check_dtype=False)
+    pd.testing.assert_frame_equal(back.events, res.events, check_dtype=False)
     pd.testing.assert_frame_equal(back.bouts, res.bouts, check_dtype=False)
     pd.testing.assert_frame_equal(back.summary, res.summary.reset_index(drop=True), check_dtype=False)
     pd.testing.assert_frame_equal(back.angles, res.angles)

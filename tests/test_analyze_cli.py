@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS
+from analysis.footsteps import FOOTSTEP_COLUMNS
 from analysis.summary import SUMMARY_COLUMNS
 from imu_logger.cli import cli
 from imu_logger.recording.simulated import write_simulated_recording
@@ -38,6 +39,12 @@ def test_writes_tables_with_units_and_values_near_truth(walked):
     strides = pd.read_csv(d / "out" / "strides.csv")
     bouts = pd.read_csv(d / "out" / "bouts.csv")
     summary = pd.read_csv(d / "out" / "summary.csv")
+    events = pd.read_csv(d / "out" / "events.csv")
+    assert list(events.columns) == list(FOOTSTEP_COLUMNS)
+    for side in ("left", "right"):  # every footstep: a run of k strides has k + 1 contacts
+        n_strides, n_steps = int((strides["side"] == side).sum()), int((events["side"] == side).sum())
+        assert n_strides + 1 <= n_steps <= 2 * n_strides
+        assert events.loc[events["side"] == side, "toe_off_s"].isna().sum() == n_steps - n_strides
     angles = pd.read_parquet(d / "out" / "angles.parquet")
     assert list(strides.columns) == list(STRIDE_COLUMNS)
     assert list(bouts.columns) == list(BOUT_COLUMNS)
