@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import click
+import numpy as np
 
 from imu_logger.errors import UserError
 from imu_logger.output_paths import refuse_overwrite
@@ -68,8 +69,10 @@ def _text_import(placements, out, rate, gyro_unit, earth_field_ut, subject, over
     tables = {p: read_xsens_text(f, gyro_unit=gyro_unit, rate_hz=rate, fine_ticks_per_s=fine_ticks,
                                  mag_scale=earth_field_ut) for p, f in files.items()}
     sources = {p: str(f) for p, f in files.items()}
+    starts = [t.start_wall_ns for t in tables.values() if t.start_wall_ns is not None]
     counts = write_imported({p: t.rows for p, t in tables.items()}, Path(out), sources,
-                            subject_id=subject, rates_hz={p: t.rate_hz for p, t in tables.items()},
+                            subject_id=subject, start_wall_ns=min(starts) if starts else None,
+                            rates_hz={p: t.rate_hz for p, t in tables.items()},
                             extra={"import_format": system}, shared_clock=system == "xsens")
     _report(counts, sources, {p: t.lost_samples for p, t in tables.items()}, out)
 
@@ -171,8 +174,9 @@ def import_bids(sources, placements, out, subject, overwrite) -> None:
 
 
 def _lost(rows, rate_hz: float) -> int:
-    """Samples a regular clock at ``rate_hz`` had between the first and the last row but the file lacks."""
-    return max(int(round((rows[-1, 0] - rows[0, 0]) * rate_hz)) + 1 - len(rows), 0)
+    """Samples missing where consecutive rows are more than 1.5 periods apart (the decoder's gap rule)."""
+    step = np.diff(rows[:, 0]) * rate_hz
+    return int((np.round(step[step > 1.5]) - 1).sum())
 
 
 @click.command("apdm")
@@ -200,4 +204,28 @@ def import_apdm(source, placements, out, subject, overwrite) -> None:
     _report(counts, sources, {p: _lost(s.rows, s.rate_hz) for p, s in chosen.items()}, out)
 
 
-COMMANDS = (import_xsens, import_movella_dot, import_bids, import_apdm)
+@click.command("axivity")
+@click.option("--placement", "placements", multiple=True, required=True, metavar="PLACEMENT=FILE",
+              help="One AX6 .cwa file per sensor.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--subject", default="")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+def import_axivity(placements, out, subject, overwrite) -> None:
+    """Import Axivity AX6 .cwa files (read by scikit-digital-health), one per sensor."""
+    from imu_logger.formats.axivity_cwa import read_axivity_cwa
+    from imu_logger.formats.csv_import import write_imported
+
+    refuse_overwrite(out, overwrite)
+    files = _placement_files(placements)
+    tables = {p: read_axivity_cwa(f) for p, f in files.items()}
+    start_ns = int(round(min(t.rows[0, 0] for t in tables.values()) * 1e9))
+    sources = {p: str(f) for p, f in files.items()}
+    # each device keeps its own clock, set from the same computer: one time base, to its accuracy
+    counts = write_imported({p: t.rows for p, t in tables.items()}, Path(out), sources,
+                            subject_id=subject, start_wall_ns=start_ns,
+                            rates_hz={p: t.rate_hz for p, t in tables.items()},
+                            extra={"import_format": "axivity"}, shared_clock=True)
+    _report(counts, sources, {p: _lost(t.rows, t.rate_hz) for p, t in tables.items()}, out)
+
+
+COMMANDS = (import_xsens, import_movella_dot, import_bids, import_apdm, import_axivity)

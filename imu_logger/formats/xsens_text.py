@@ -8,8 +8,9 @@ packet. Layouts handled (examples in tests/data/formats/, sources in its README)
 * MT Manager 2020-2022: ``// General information:`` ... ``//  DeviceId: 00B42D4B`` ..., no rate line;
   tab, comma, semicolon or space separated; missing fields ``NaN``.
 * The IPOL gait data set: one line ``Acquisition frequency: 100 Hz``, then tab-separated columns.
-* Movella DOT app: comma-separated, ``PacketCounter,SampleTimeFine,...`` (SampleTimeFine in µs),
-  possibly after ``DeviceTag:``-style lines.
+* Movella DOT app (the DOT SDK's CSV logger): ``sep=,``, ``DeviceTag:,...``, ``OutputRate:,60Hz``,
+  ``StartTime:,2023-05-05 17:39:47.307 +0200`` ... then comma-separated ``PacketCounter,
+  SampleTimeFine,...`` (SampleTimeFine in µs); every header line padded with commas.
 
 Units (MT Manager's defaults, documented in the MT Manager and DOT user manuals): ``Acc_*`` m/s²
 (gravity included; ``FreeAcc_*`` has it removed and cannot be used), ``Gyr_*`` rad/s from MT Manager
@@ -46,8 +47,10 @@ FINE_TIME_WRAP = 1 << 32
 FINE_TICKS_MT = 10_000.0
 FINE_TICKS_DOT = 1_000_000.0
 
-_RATE = re.compile(r"(?:Update Rate|Acquisition frequency|Output rate)\s*:\s*([0-9.]+)\s*Hz", re.I)
-_DEVICE = re.compile(r"DeviceId\s*:\s*(\w+)|DeviceTag\s*:\s*(\S+)", re.I)
+# "// Update Rate: 100.0Hz" (MT Manager), "Acquisition frequency: 100 Hz" (IPOL), "OutputRate:,60Hz" (DOT)
+_RATE = re.compile(r"(?:Update\s*Rate|Acquisition frequency|Output\s*Rate)\s*:[\s,]*([0-9.]+)\s*Hz", re.I)
+_DEVICE = re.compile(r"DeviceId\s*:\s*(\w+)|DeviceTag\s*:[\s,]*([^,\s]+)", re.I)
+_START = re.compile(r"StartTime\s*:[\s,]*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+(?: [+-][0-9]{4})?)", re.I)
 _DEVICE_IN_NAME = re.compile(r"_([0-9A-F]{8})\.(?:txt|csv)$", re.I)  # MT Manager: ..._00B42D4B.txt
 _SEPARATORS = ("\t", ",", ";")
 
@@ -60,18 +63,23 @@ class XsensTable:
     rate_hz: float
     device: str
     lost_samples: int  # packets the counter (or clock) says never reached the file
+    start_wall_ns: int | None = None  # the DOT app's "StartTime:" (wall clock of the first sample)
 
 
-def _header(lines: list[str], path: Path) -> tuple[int, float | None, str]:
-    """Index of the column-header line, the rate stated above it (Hz) and the device id."""
-    rate, device = None, ""
+def _header(lines: list[str], path: Path) -> tuple[int, float | None, str, int | None]:
+    """Index of the column-header line, and the rate (Hz), device id and start time (ns since the
+    epoch) stated above it."""
+    rate, device, start = None, "", None
     for i, line in enumerate(lines):
         if m := _RATE.search(line):
             rate = float(m.group(1))
         if m := _DEVICE.search(line):
             device = m.group(1) or m.group(2)
+        if m := _START.search(line):
+            stamp = pd.Timestamp(m.group(1))
+            start = int((stamp if stamp.tzinfo else stamp.tz_localize("UTC")).value)
         if COUNTER in line or FINE_TIME in line or "Acc_X" in line:
-            return i, rate, device
+            return i, rate, device, start
     raise UserError(f"{path}: no column header with PacketCounter, SampleTimeFine or Acc_X: "
                     "not an Xsens/Movella text export")
 
@@ -101,7 +109,7 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
         raise UserError(f"{path}: not a text export (binary content; .mtb files need MT Manager "
                         "to export them as text)") from None
     lines = text.splitlines()
-    at, header_rate, device = _header(lines, path)
+    at, header_rate, device, start_ns = _header(lines, path)
     if not device and (m := _DEVICE_IN_NAME.search(path.name)):
         device = m.group(1)
     sep = _separator(lines[at])
@@ -118,8 +126,10 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
                           names=columns, dtype=str, keep_default_na=False, index_col=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise UserError(f"{path}: rows do not match the column header ({exc})") from None
+    raw = raw[(raw.fillna("").apply(lambda c: c.str.strip()) != "").any(axis=1)]  # rows of bare separators
     if len(raw) < 2:
         raise UserError(f"{path}: fewer than two samples")
+    line_of = raw.index.to_numpy() + at + 2  # 1-based line in the file of each row kept
     used = [c for c in (COUNTER, FINE_TIME, *ACC_COLUMNS, *GYR_COLUMNS, *MAG_COLUMNS) if c in columns]
     values = {}
     for c in used:
@@ -129,7 +139,7 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
         bad = num.isna() & ~blank
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UserError(f"{path}: line {at + row + 2}: {c} is not a number ({raw[c].iloc[row]!r})")
+            raise UserError(f"{path}: line {line_of[row]}: {c} is not a number ({raw[c].iloc[row]!r})")
         values[c] = num.to_numpy(float)
 
     have_counter = COUNTER in values and np.isfinite(values[COUNTER]).all()
@@ -137,14 +147,14 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
     have_fine = fine is not None and np.isfinite(fine).all()
     if COUNTER in values and not have_counter and not have_fine:
         row = int(np.flatnonzero(~np.isfinite(values[COUNTER]))[0])
-        raise UserError(f"{path}: line {at + row + 2}: empty {COUNTER}")
+        raise UserError(f"{path}: line {line_of[row]}: empty {COUNTER}")
     rate = rate_hz or header_rate
     if have_counter:
         # the first counter kept: sensors of one Awinda system share it (their time base)
         count = values[COUNTER][0] + _unwrap(values[COUNTER], COUNTER_WRAP)
         if np.any(np.diff(count) == 0):
             row = int(np.flatnonzero(np.diff(count) == 0)[0]) + 1
-            raise UserError(f"{path}: line {at + row + 2}: {COUNTER} repeats")
+            raise UserError(f"{path}: line {line_of[row]}: {COUNTER} repeats")
         if rate is None and have_fine:
             ticks = _unwrap(fine, FINE_TIME_WRAP)
             rate = float(np.round(fine_ticks_per_s / np.median(np.diff(ticks) / np.diff(count)), 3))
@@ -170,4 +180,4 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
     if len(rows) < 2:
         raise UserError(f"{path}: fewer than two complete samples")
     expected = int(round((rows[-1, 0] - rows[0, 0]) * rate)) + 1
-    return XsensTable(rows, float(rate), device, max(expected - len(rows), 0))
+    return XsensTable(rows, float(rate), device, max(expected - len(rows), 0), start_ns)
