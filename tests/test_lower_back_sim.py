@@ -135,3 +135,13 @@ def test_bad_input_is_a_clear_error():
         LowerBackFrame().align(still)
     with pytest.raises(UserError, match="lower_back: samples lack column"):
         LowerBackFrame().align(still.drop(columns="gyr_z_radps"))
+
+
+def test_adding_the_lower_back_leaves_the_leg_sensors_unchanged():
+    base = SimConfig(minutes=0.5, seed=3, mounting="random", placements=("left_shin", "right_foot"),
+                     bouts=(BoutSpec("walking", 15, speed_mps=1.2),))
+    legs = simulate(base)
+    more = simulate(dataclasses.replace(base, placements=(*base.placements, "lower_back")))
+    for p in base.placements:
+        pd.testing.assert_frame_equal(legs.signals[p], more.signals[p])
+    assert set(more.truth_strides.columns) > set(legs.truth_strides.columns)

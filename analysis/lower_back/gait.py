@@ -9,7 +9,8 @@
 * Step length after Zijlstra & Hof (2003), "Assessment of spatio-temporal gait parameters from trunk
   accelerations during human walking", Gait Posture 18:1-10: the inverted pendulum,
   ``step = K * 2 sqrt(2 l h - h²)`` with h the peak-to-peak vertical excursion of the step (double
-  integration, high-pass after each integration) and l the sensor height.
+  integration over the step, the mean removed before each integration: one period of the pendulum)
+  and l the sensor height.
 * Toe-off is not detected: ``toe_off_s`` is the contralateral contact plus ``double_support_fraction``
   of the stride (an estimate for the stance mean of the pelvic tilt, not a measurement).
 
@@ -44,9 +45,6 @@ class LowerBackGait(Algorithm):
         bout (s). Engineering choice: steps of walking last 0.35-1.0 s (cadence 60-170 steps/min).
     step_length_factor
         Zijlstra & Hof's correction K: 1.25 (their paper's mean ratio of true to pendulum step length).
-    highpass_hz
-        Cut-off of the zero-lag fourth-order Butterworth high-pass after each integration (Zijlstra &
-        Hof 2003: 0.1 Hz).
     double_support_fraction
         Toe-off estimate: contralateral contact + this fraction of the stride (0.10: stance 60 % of the
         stride in comfortable walking, Perry & Burnfield 2010).
@@ -59,14 +57,13 @@ class LowerBackGait(Algorithm):
     """
 
     def __init__(self, sensor_height_m: float = 0.95, smoothing_s: float = 0.064, min_step_s: float = 0.3,
-                 max_step_s: float = 1.25, step_length_factor: float = 1.25, highpass_hz: float = 0.1,
+                 max_step_s: float = 1.25, step_length_factor: float = 1.25,
                  double_support_fraction: float = 0.10, min_peak_ratio: float = 0.5):
         self.sensor_height_m = sensor_height_m
         self.smoothing_s = smoothing_s
         self.min_step_s = min_step_s
         self.max_step_s = max_step_s
         self.step_length_factor = step_length_factor
-        self.highpass_hz = highpass_hz
         self.double_support_fraction = double_support_fraction
         self.min_peak_ratio = min_peak_ratio
 
@@ -89,8 +86,7 @@ class LowerBackGait(Algorithm):
             peaks = peaks[vert[peaks] >= self.min_peak_ratio * np.median(vert[peaks])] if len(peaks) else peaks
             if len(peaks) < 3:
                 continue
-            v_ml = self._integrate(acc[sel, 1], fs, band=True)
-            height = self._integrate(self._integrate(acc[sel, 2], fs), fs)
+            v_ml = self._ml_velocity(acc[sel, 1], fs)
             # a step longer than max_step_s ends the bout
             for group in np.split(peaks, np.flatnonzero(np.diff(ts[peaks]) > self.max_step_s) + 1):
                 if len(group) < 3:
@@ -98,7 +94,7 @@ class LowerBackGait(Algorithm):
                 for k, p in enumerate(group):
                     ics.append((ts[p], "left" if v_ml[p] > 0 else "right", bout))
                     if k + 1 < len(group):
-                        h = float(np.ptp(height[p:group[k + 1] + 1]))
+                        h = self._excursion(acc[sel[p]:sel[group[k + 1]] + 1, 2], fs)
                         steps.append((bout, ts[p], ts[group[k + 1]], h))
                 bout += 1
         self.ics_ = pd.DataFrame(ics, columns=["time_s", "side", "bout_id"])
@@ -107,14 +103,22 @@ class LowerBackGait(Algorithm):
         self.bouts_ = self._bouts(self.steps_)
         return self
 
-    def _integrate(self, x: np.ndarray, fs: float, band: bool = False) -> np.ndarray:
-        """Cumulative integral (trapezoid), then the zero-lag high-pass; ``band`` also high-passes and
-        low-passes (3 Hz) the input: the medio-lateral velocity at stride frequency."""
-        hp = butter(4, self.highpass_hz if not band else 0.3, "highpass", fs=fs, output="sos")
-        if band:
-            x = sosfiltfilt(butter(4, [0.3, 3.0], "bandpass", fs=fs, output="sos"), x)
-        y = np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) / fs])
-        return sosfiltfilt(hp, y) if len(y) > 27 else y - y.mean()
+    @staticmethod
+    def _cumulative(x: np.ndarray, fs: float) -> np.ndarray:
+        return np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1])) / fs])
+
+    def _ml_velocity(self, x: np.ndarray, fs: float) -> np.ndarray:
+        """Band-passed (0.3-3 Hz) ``x`` integrated, then high-passed at 0.3 Hz: the medio-lateral
+        velocity at stride frequency."""
+        x = sosfiltfilt(butter(4, [0.3, 3.0], "bandpass", fs=fs, output="sos"), x)
+        return sosfiltfilt(butter(4, 0.3, "highpass", fs=fs, output="sos"), self._cumulative(x, fs))
+
+    def _excursion(self, a_vert: np.ndarray, fs: float) -> float:
+        """Peak-to-peak vertical displacement (m) over one step: the step is one period of the pendulum,
+        so the acceleration's and then the velocity's mean over the step are removed before each
+        integration (no drift between the step's two contacts)."""
+        v = self._cumulative(a_vert - a_vert.mean(), fs)
+        return float(np.ptp(self._cumulative(v - v.mean(), fs)))
 
     def _steps(self, rows: list[tuple]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=["bout_id", "start_s", "end_s", "excursion_m"])
