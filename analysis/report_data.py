@@ -215,8 +215,12 @@ def bout_medians(strides: pd.DataFrame, bouts: pd.DataFrame, column: str) -> pd.
     return g.merge(bouts[["bout_id", "start_s", "end_s"]], on="bout_id", how="left")
 
 
+#: strides a gait-cycle curve is drawn from at most: plenty for a mean and SD, and the report stays fast
+CYCLE_MAX_STRIDES = 2000
+
+
 def gait_cycle(angles: pd.DataFrame, strides: pd.DataFrame, column: str, side: str,
-               points: int = 101, max_strides: int = 2000) -> tuple[np.ndarray, np.ndarray, int]:
+               points: int = 101, max_strides: int = CYCLE_MAX_STRIDES) -> tuple[np.ndarray, np.ndarray, int]:
     """Mean and SD (points,) of an angle column over the gait cycle (0-100 %, contact to contact).
 
     Each stride of ``side`` is resampled by linear interpolation onto ``points`` equally spaced

@@ -64,11 +64,11 @@ async def _drive(ws_url: str, url: str) -> dict:
                     svgs: Array.from(s.querySelectorAll('svg')).filter(v => v.getBoundingClientRect().width > 50).length};
         }))"""
         sections = json.loads((await call("Runtime.evaluate", expression=probe, returnByValue=True))["result"]["value"])
-        # the bout zoom works: clicking a bout changes the timeline's viewBox, reset restores it
+        # the bout zoom works: choosing a bout changes the timeline's viewBox, the whole day restores it
         zoom = """(() => { const s = document.querySelector('svg[data-zoom]'); const before = s.getAttribute('viewBox');
-            const b = document.querySelector('[data-bout]'); if (!b) return 'no bout';
-            b.click(); const zoomed = s.getAttribute('viewBox');
-            document.getElementById('zoom-reset').click();
+            const z = document.getElementById('bout-zoom'); if (!z || z.options.length < 2) return 'no bout';
+            z.selectedIndex = 1; z.dispatchEvent(new Event('change')); const zoomed = s.getAttribute('viewBox');
+            z.selectedIndex = 0; z.dispatchEvent(new Event('change'));
             return JSON.stringify([before, zoomed, s.getAttribute('viewBox')]); })()"""
         zoomed = (await call("Runtime.evaluate", expression=zoom, returnByValue=True))["result"]["value"]
         height = (await call("Runtime.evaluate", expression="document.documentElement.scrollHeight",

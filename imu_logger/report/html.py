@@ -45,17 +45,15 @@ border-left:5px solid #c62828;background:#fdecea;margin:8px 0}.ok{border-left-co
 button{font-size:12px;margin:2px}
 """
 
-#: zoom the timeline on a bout: buttons set the x range of the SVG charts marked data-zoom
+#: zoom the timeline on a bout: the bout list sets the x range of the SVG charts marked data-zoom
 JS = """
-document.querySelectorAll('[data-bout]').forEach(function(b){b.addEventListener('click',function(){
- var lo=parseFloat(b.dataset.lo),hi=parseFloat(b.dataset.hi);
- document.querySelectorAll('svg[data-zoom]').forEach(function(s){
-  var w=parseFloat(s.dataset.plotw),l=parseFloat(s.dataset.plotl),x0=parseFloat(s.dataset.x0),x1=parseFloat(s.dataset.x1);
-  var a=l+(lo-x0)/(x1-x0)*w,c=l+(hi-x0)/(x1-x0)*w,h=s.viewBox.baseVal.height;
-  s.setAttribute('viewBox',(a-l)+' 0 '+Math.max(c-a+l,10)+' '+h);s.setAttribute('preserveAspectRatio','none');});});});
-var r=document.getElementById('zoom-reset');if(r){r.addEventListener('click',function(){
- document.querySelectorAll('svg[data-zoom]').forEach(function(s){s.setAttribute('viewBox',s.dataset.full);
- s.removeAttribute('preserveAspectRatio');});});}
+function zoomTo(lo,hi){document.querySelectorAll('svg[data-zoom]').forEach(function(s){
+ if(lo===null){s.setAttribute('viewBox',s.dataset.full);s.removeAttribute('preserveAspectRatio');return;}
+ var w=parseFloat(s.dataset.plotw),l=parseFloat(s.dataset.plotl),x0=parseFloat(s.dataset.x0),x1=parseFloat(s.dataset.x1);
+ var a=l+(lo-x0)/(x1-x0)*w,c=l+(hi-x0)/(x1-x0)*w,h=s.viewBox.baseVal.height;
+ s.setAttribute('viewBox',(a-l)+' 0 '+Math.max(c-a+l,10)+' '+h);s.setAttribute('preserveAspectRatio','none');});}
+var z=document.getElementById('bout-zoom');if(z){z.addEventListener('change',function(){
+ var o=z.options[z.selectedIndex];zoomTo(o.value===''?null:parseFloat(o.dataset.lo),o.value===''?null:parseFloat(o.dataset.hi));});}
 """
 
 
@@ -91,17 +89,17 @@ def _doubts(res: Results) -> list[str]:
     return out + [str(e.get("message", "")) for e in res.events if e.get("kind") == "warning"]
 
 
-def quality_line(res: Results, day: pd.DataFrame) -> tuple[str, bool]:
-    """One line on how far the day's numbers can be trusted, and whether they can at all."""
+def quality_line(res: Results, day: pd.DataFrame, n_found: int) -> tuple[str, bool]:
+    """One line on how far the day's numbers can be trusted, and whether they can at all; ``res``
+    holds the trusted strides of walking bouts, ``n_found`` is how many strides were found."""
     implausible = [f"{s} {r['label'].lower()} {_num(r[f'{s}_median'], _digits(r['unit']))} {r['unit']}"
                    for _, r in day.iterrows() for s in rd.SIDES if r[f"{s}_vs_reference"] == "implausible"]
     inv = res.inventory
     lost = (100.0 * inv["missing_samples"].sum() / max(int((inv["samples"] + inv["missing_samples"]).sum()), 1)
             if inv is not None and len(inv) else float("nan"))
-    q = res.gait.strides["quality"].astype(str) if len(res.gait.strides) else pd.Series(dtype=str)
-    usable = 100.0 * float((q == "ok").mean()) if len(q) else float("nan")
+    usable = 100.0 * len(res.strides) / n_found if n_found else float("nan")
     facts = [f"{_num(lost, 1)} % of samples missing" if np.isfinite(lost) else "sensor inventory unknown",
-             f"{_num(usable, 0)} % of strides usable" if np.isfinite(usable) else "no strides",
+             f"{_num(usable, 0)} % of strides trusted and in walking bouts" if np.isfinite(usable) else "no strides",
              f"{len(_doubts(res))} doubt(s) from calibration and recording (see Data quality)"]
     if implausible:
         return ("Data quality: NOT RELIABLE: values no walking stride can have (" + "; ".join(implausible) +
@@ -110,8 +108,8 @@ def quality_line(res: Results, day: pd.DataFrame) -> tuple[str, bool]:
     return f"Data quality: {'check before use' if worry else 'good'}: " + ", ".join(facts) + ".", True
 
 
-def _verdict(res: Results, day: pd.DataFrame) -> str:
-    line, trustworthy = quality_line(res, day)
+def _verdict(res: Results, day: pd.DataFrame, n_found: int) -> str:
+    line, trustworthy = quality_line(res, day, n_found)
     quality = f'<p id="quality-line" class="{"warn" if not trustworthy else "muted"}">{escape(line)}</p>'
     if not trustworthy:  # a number outside physiological limits is never a headline
         return (quality + '<div class="callout" id="stiff-callout">No ankle verdict: the angles of this '
@@ -172,12 +170,13 @@ def _timeline(res: Results) -> str:
                       zip(part["bout_id"], part["median"], part["n"])])
         charts.append(_zoomable(c, c.svg(ticks, [(SIDE_COLOURS[s], s) for s in rd.SIDES])))
     walking = bouts[bouts["activity"].astype(str) == "walking"]
-    buttons = "".join(f'<button data-bout="{int(b.bout_id)}" data-lo="{b.start_s:.2f}" data-hi="{b.end_s:.2f}">'
-                      f'bout {int(b.bout_id)} ({_wall(res, b.start_s)}, {(b.end_s - b.start_s) / 60:.1f} min)</button>'
+    options = "".join(f'<option value="{int(b.bout_id)}" data-lo="{b.start_s:.2f}" data-hi="{b.end_s:.2f}">'
+                      f'bout {int(b.bout_id)}: {_wall(res, b.start_s)}, {(b.end_s - b.start_s) / 60:.1f} min</option>'
                       for b in walking.sort_values("start_s").itertuples())
     return ("<p>Activity through the recording and the median of each walking bout, per side. "
-            "Hover a dot for its bout; click a bout to zoom the charts on it.</p>"
-            f'<div>{buttons}<button id="zoom-reset">whole day</button></div>' + "".join(charts))
+            "Hover a dot for its bout; choose a bout to zoom the charts on it.</p>"
+            f'<p><label>Zoom on <select id="bout-zoom"><option value="">the whole day</option>{options}</select>'
+            f"</label> ({len(walking)} walking bouts)</p>" + "".join(charts))
 
 
 def _zoomable(chart: Chart, svg: str) -> str:
@@ -212,7 +211,11 @@ def _cycle(res: Results) -> str:
                 c.line(np.linspace(0, 100, mean.size), mean, SIDE_COLOURS[s], 2.5, label=f"{s} mean, {n} strides")
         legend = [(SIDE_COLOURS[s], f"{s} mean ± SD (n={curves[s][2]})") for s in rd.SIDES if curves[s][2]]
         out.append(c.svg(legend=legend + ([(BAND, "healthy")] if band else [])))
-    return ("<p>Mean ± 1 SD of each side's strides, time-normalised from initial contact to the next. "
+    total = {side: int((res.strides["side"] == side).sum()) for side in rd.SIDES}
+    n_text = ("<p class='muted'>n is the strides drawn: of the strides in walking bouts ("
+              + ", ".join(f"{side} {total[side]}" for side in rd.SIDES) + f"), at most {rd.CYCLE_MAX_STRIDES} per side evenly spread "
+              "over the day, skipping strides with a gap in the angles or without both sensors of the side.</p>")
+    return (n_text + "<p>Mean ± 1 SD of each side's strides, time-normalised from initial contact to the next. "
             "The green band is an approximate healthy pattern drawn from the textbook curve "
             "(Perry & Burnfield 2010; Winter 1991) ± 5°: a guide, not a normative data set.</p>"
             f'<div class="grid">{"".join(out)}</div>')
@@ -230,8 +233,8 @@ def _distributions(res: Results, day: pd.DataFrame) -> str:
         vals += [ref.low, ref.high] if ref else []
         lo, hi = min(vals), max(vals)
         pad = 0.1 * (hi - lo) or 1.0
-        c = Chart((0, 3), (lo - pad, hi + pad), width=260, height=210, title=f"{m.label} ({m.unit})",
-                  margin=(30, 10, 30, 48))
+        c = Chart((0, 3), (lo - pad, hi + pad), width=340, height=230, title=f"{m.label} ({m.unit})",
+                  margin=(36, 10, 30, 48))
         if ref:
             c.rect(0, 3, ref.low, ref.high, BAND, 0.7, f"healthy reference: {ref.text}")
         for i, side in enumerate(rd.SIDES):
@@ -484,6 +487,7 @@ def _references() -> str:
 
 def build_report(sessions: list[Results]) -> str:
     """The report HTML of the last session, compared with the earlier ones."""
+    n_found = len(sessions[-1].strides)
     # clinical figures use the same strides as summary.csv: walking bouts, nothing implausible
     sessions = [dataclasses.replace(
         r, gait=dataclasses.replace(r.gait, strides=representative_strides(r.strides, r.bouts))) for r in sessions]
@@ -492,7 +496,7 @@ def build_report(sessions: list[Results]) -> str:
     subject = res.session.get("subject_id") or "–"
     start = (dt.datetime.fromtimestamp(res.start_wall_ns / 1e9).astimezone().strftime("%Y-%m-%d %H:%M %Z")
              if res.start_wall_ns is not None else "start time unknown")
-    body = {"verdict": _verdict(res, day), "timeline": _timeline(res), "cycle": _cycle(res),
+    body = {"verdict": _verdict(res, day, n_found), "timeline": _timeline(res), "cycle": _cycle(res),
             "distributions": _distributions(res, day), "trends": _trends(res), "days": days_section(sessions),
             "k2w": _k2w(res),
             "quality": _quality(res), "comparison": _comparison(sessions), "references": _references()}

@@ -33,7 +33,7 @@ class Chart:
 
     xlim: tuple[float, float]
     ylim: tuple[float, float]
-    width: int = 640
+    width: int = 1050  # the report's page width: charts span it
     height: int = 260
     xlabel: str = ""
     ylabel: str = ""
@@ -117,15 +117,19 @@ class Chart:
         if self.ylabel:
             axes.append(f'<text transform="translate(14,{(t + h - b) / 2:.0f}) rotate(-90)" '
                         f'font-size="12" text-anchor="middle">{escape(self.ylabel)}</text>')
-        if self.title:
-            axes.append(f'<text x="{l}" y="{t - 10}" font-size="{13 if len(self.title) * 7 < w - l else 10}" '
+        legend = list(legend)
+        legend_w = sum(26 + 6.5 * len(name) for _, name in legend)
+        title_w = 7.5 * len(self.title)
+        two_rows = bool(self.title) and bool(legend) and l + title_w + legend_w > w - r  # would overlap
+        if self.title:  # shrink a title that is wider than the chart rather than clip it
+            size = 13 if title_w < w - l - r else max(9, int(13 * (w - l - r) / title_w))
+            axes.append(f'<text x="{l}" y="{t - (17 if two_rows else 10)}" font-size="{size}" '
                         f'font-weight="bold">{escape(self.title)}</text>')
-        lx = w - r - 6
-        for i, (colour, name) in enumerate(reversed(list(legend))):
-            tw = 8 + 7 * len(name)
-            lx -= tw + 18
-            axes.append(f'<rect x="{lx}" y="{t - 20}" width="12" height="10" fill="{colour}"/>'
-                        f'<text x="{lx + 16}" y="{t - 11}" font-size="11">{escape(name)}</text>')
+        lx, ly = w - r - 6, t - (13 if two_rows else 20)
+        for colour, name in reversed(legend):
+            lx -= 26 + 6.5 * len(name)
+            axes.append(f'<rect x="{lx:.0f}" y="{ly}" width="12" height="10" fill="{colour}"/>'
+                        f'<text x="{lx + 16:.0f}" y="{ly + 9}" font-size="11">{escape(name)}</text>')
         clip = f"clip{id(self)}"
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
                 f'role="img"><defs><clipPath id="{clip}"><rect x="{l}" y="{t}" width="{w - l - r}" '
