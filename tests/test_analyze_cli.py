@@ -98,3 +98,18 @@ def test_bad_neutral_option(walked, tmp_path):
     _, d, _ = walked
     res = CliRunner().invoke(cli, ["analyze", str(d / "rec.mcap"), "--out", str(tmp_path / "o"), "--neutral", "5"])
     assert res.exit_code == 2 and "--neutral" in res.output
+
+
+def test_terminal_marks_an_impossible_median_and_shows_the_calibration(walked):
+    from imu_logger.commands.analyze import headline
+    from imu_logger.results import Results
+
+    _, d, res = walked
+    assert "calibration: " in res.output  # the calibration's messages reach the terminal
+    results = Results.load(d / "out")
+    right = results.gait.strides["side"] == "right"
+    results.gait.strides.loc[right, "peak_dorsiflexion_deg"] = 44.7  # the live-path failure of issue 12
+    text = headline(results, d / "out")
+    right_line = next(line for line in text.splitlines() if line.strip().startswith("right"))
+    assert "peak dorsiflexion 44.7°  NOT RELIABLE: peak_dorsiflexion_deg outside what walking allows" in right_line
+    assert "NOT RELIABLE" not in next(line for line in text.splitlines() if line.strip().startswith("left"))

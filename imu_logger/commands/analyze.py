@@ -12,9 +12,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
+import numpy as np
 
 from imu_logger.errors import UserError
+
+if TYPE_CHECKING:
+    from imu_logger.results import Results
 
 #: show a progress bar for recordings longer than this (seconds of data)
 PROGRESS_MIN_S = 600.0
@@ -98,6 +104,8 @@ def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool) -> Non
 
     for w in res.gait.warnings:
         click.echo(f"warning: {w}", err=True)
+    for m in res.gait.calibration_messages:
+        click.echo(f"calibration: {m}", err=True)
     click.echo(headline(res, out))
 
 
@@ -120,8 +128,12 @@ def _analyze_cohort(recordings: tuple[str, ...], out: Path, pipeline, overwrite:
     click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; cohort table in {out / 'cohort.csv'}")
 
 
-def headline(res, out: Path) -> str:
-    """What the terminal shows after an analysis: walking found, strides and medians per side."""
+def headline(res: Results, out: Path) -> str:
+    """What the terminal shows after an analysis: walking found, strides and the medians per side of
+    the trusted strides (those of summary.csv); a median no walking stride can have is marked."""
+    from analysis.report_data import plausible
+    from analysis.summary import representative_strides
+
     s, b = res.strides, res.bouts
     span = res.gait.duration_s
     walking = b[b["activity"] == "walking"] if len(b) else b
@@ -129,11 +141,17 @@ def headline(res, out: Path) -> str:
         return f"no walking found in {span / 60:.1f} min: empty strides and summary tables written to {out}"
     lines = [f"{span / 3600:.2f} h analysed: {len(walking)} walking bouts, "
              f"{int((s['side'] == 'left').sum())} left and {int((s['side'] == 'right').sum())} right strides"]
+    trusted = representative_strides(s, b)
     for side in ("left", "right"):
-        ss = s[(s["side"] == side) & s["bout_id"].isin(walking["bout_id"])]
+        ss = trusted[trusted["side"] == side]
         if len(ss):
-            lines.append(f"  {side:5s}: stride {ss['stride_time_s'].median():.2f} s, "
-                         f"{ss['stride_length_m'].median():.2f} m, {ss['speed_mps'].median():.2f} m/s, "
-                         f"peak dorsiflexion {ss['peak_dorsiflexion_deg'].median():.1f}°")
+            medians = {c: float(ss[c].median()) for c in
+                       ("stride_time_s", "stride_length_m", "speed_mps", "peak_dorsiflexion_deg")}
+            impossible = [c for c, v in medians.items() if np.isfinite(v) and not plausible(c, v)]
+            lines.append(f"  {side:5s}: stride {medians['stride_time_s']:.2f} s, "
+                         f"{medians['stride_length_m']:.2f} m, {medians['speed_mps']:.2f} m/s, "
+                         f"peak dorsiflexion {medians['peak_dorsiflexion_deg']:.1f}°"
+                         + (f"  NOT RELIABLE: {', '.join(impossible)} outside what walking allows; see the "
+                            "calibration lines above" if impossible else ""))
     lines.append(f"results in {out}")
     return "\n".join(lines)
