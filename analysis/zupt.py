@@ -39,12 +39,11 @@ import numpy as np
 from analysis.algorithm import Algorithm
 from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import _mul, rotate
+from analysis.orientation.segments import GAP_FACTOR, nominal_rate_hz
 from analysis.stillness import still_samples
 from analysis.vectors import row_norms
 from analysis.windows import runs
 
-#: a step in time larger than this many sample periods is a gap
-GAP_FACTOR = 1.5
 #: a moving segment is anchored at the least-rotating sample within this much of each still run's edge
 #: (simulated 0.30 / 0.45 m/s, ideal sensors: stride error -2.13 / -1.24 cm at the edge, -0.30 / -0.05 cm
 #: at 0.1 s; on ipol_feet 0.2-0.5 s made the two feet of a trial agree less, p95 |L-R| 1.33 -> 1.5 m)
@@ -233,17 +232,11 @@ def _integrate_segments(acc_w, dt, seg):
 
 
 def gaps(time_s: np.ndarray, fs: float) -> np.ndarray:
-    """Boolean (n,): True at samples that follow a time step longer than GAP_FACTOR sample periods."""
+    """Boolean (n,): True at samples that follow a time step longer than GAP_FACTOR sample periods
+    (the gap rule of analysis.orientation.segments)."""
     out = np.zeros(len(time_s), bool)
     out[1:] = np.diff(time_s) > GAP_FACTOR / fs
     return out
-
-
-def nominal_rate(time_s: np.ndarray) -> float:
-    """Sampling rate (Hz) from the median time step."""
-    if len(time_s) < 2:
-        raise ValueError("need at least two samples to find the sampling rate")
-    return float(1.0 / np.median(np.diff(time_s)))
 
 
 def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still: np.ndarray, *,
@@ -272,7 +265,7 @@ def foot_trajectory(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, still:
     acc_w = rotate(q, acc)
     acc_w[:, 2] -= GRAVITY_MPS2
     q = q.astype(np.float32)  # the float64 copy goes before the position arrays are made
-    window = max(1, int(round(ANCHOR_WINDOW_S * nominal_rate(time_s))))
+    window = max(1, int(round(ANCHOR_WINDOW_S * nominal_rate_hz(time_s))))
     seg = anchors(still, rate, window)
     if len(seg):  # no segment across a hard gap
         csum = np.cumsum(hard_gap)
