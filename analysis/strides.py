@@ -319,7 +319,7 @@ class StrideDetector(Algorithm):
     walking the feet are never still together; engineering choice: 3 samples of the 0.01 s grid
     would do, 0.3 s keeps noise from dropping strides);
     ``turn_deg`` (deg, 20): a stride whose foot heading changes by more is flagged ``turn``
-    (engineering choice, the same value as analysis.bouts.BoutRules.spot_turn_deg);
+    (engineering choice: the simulator's spot turns turn by tens of degrees a stride, curves by less);
     ``plausible``: (column, low, high) ranges of one stride of walking, outside which it is flagged
     ``implausible``. Engineering choice: wide ranges around adult walking (comfortable stride time
     1.0-1.2 s and stride length 1.3-1.5 m, Oberg et al. 1993; stance about 60 % of the stride, Perry
