@@ -27,9 +27,11 @@ Conventions (added to analysis.conventions for this placement; the shared ones a
 
 Modules: ``frame`` (mounting, orientation, angles), ``pelvis`` (per-stride pelvic angles), ``trunk``
 (lean), ``shock`` (sacral peak, attenuation), ``gait`` (initial contacts, strides, cadence and speed from
-the lower back alone).
+the lower back alone), ``chain`` (per bout and side, dorsiflexion against the lower back's figures: the
+within-walker slope with its confidence interval and plain-language callouts).
 """
 
+from .chain import AnkleChain
 from .frame import LowerBackFrame
 from .gait import LowerBackGait
 from .pelvis import PELVIS_COLUMNS, PelvisMotion
@@ -40,5 +42,5 @@ PLACEMENT = "lower_back"
 #: columns the lower back adds to strides.csv, in order
 LOWER_BACK_STRIDE_COLUMNS = (*PELVIS_COLUMNS, *TRUNK_COLUMNS, *SHOCK_COLUMNS)
 
-__all__ = ["LOWER_BACK_STRIDE_COLUMNS", "PELVIS_COLUMNS", "PLACEMENT", "SHOCK_COLUMNS", "TRUNK_COLUMNS",
+__all__ = ["AnkleChain", "LOWER_BACK_STRIDE_COLUMNS", "PELVIS_COLUMNS", "PLACEMENT", "SHOCK_COLUMNS", "TRUNK_COLUMNS",
            "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean"]
