@@ -40,13 +40,34 @@ def test_import_info_export_round_trip(tmp_path):
     r = run_cli("export", rec, "--raw", "--format", "csv", "--out", out)
     assert r.exit_code == 0, r.output
     back = pd.read_csv(out / "left_foot.csv")
-    assert list(back.columns) == ["time_s", "acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z"]
+    assert list(back.columns) == ["time_s", "wall_iso", "acc_x_mps2", "acc_y_mps2", "acc_z_mps2", "gyr_x_radps",
+                                  "gyr_y_radps", "gyr_z_radps"]  # units in the names, like every table
+    assert back["wall_iso"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$").all()
     np.testing.assert_allclose(back["time_s"], left["time_s"] - 3.0, atol=1e-6)
-    np.testing.assert_allclose(back[["acc_x", "gyr_z"]], left[["acc_x", "gyr_z"]], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(back[["acc_x_mps2", "gyr_z_radps"]], left[["acc_x", "gyr_z"]], rtol=1e-5, atol=1e-5)
 
     r = run_cli("export", tmp_path / "rec2.mcap", "--raw", "--out", tmp_path / "e2")
     back = pd.read_csv(tmp_path / "e2" / "right_foot.csv")
-    np.testing.assert_allclose(back["gyr_y"], np.deg2rad(right["gyr_y"]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(back["gyr_y_radps"], np.deg2rad(right["gyr_y"]), rtol=1e-5, atol=1e-6)
+    r = run_cli("import", "csv", "--placement", f"right_foot={tmp_path / 'e2' / 'right_foot.csv'}",
+                "--out", tmp_path / "again.mcap")  # the export imports back as it is
+    assert r.exit_code == 0 and "right_foot: 500 samples" in r.output, r.output
+
+
+def test_acceleration_in_g_declared_as_mps2_is_an_error_naming_the_unit(tmp_path):
+    df = _generic_csv(tmp_path / "g.csv", seed=3)
+    df[["acc_x", "acc_y", "acc_z"]] /= 9.80665  # a file in g
+    df.to_csv(tmp_path / "g.csv", index=False)
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'g.csv'}", "--out", tmp_path / "g.mcap")
+    assert r.exit_code == 2 and "g.csv: the acceleration at rest reads 1" in r.output
+    assert "look like g (pass --acc-unit g)" in r.output and not (tmp_path / "g.mcap").exists()
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'g.csv'}", "--acc-unit", "g",
+                "--out", tmp_path / "g.mcap")
+    assert r.exit_code == 0, r.output
+    _generic_csv(tmp_path / "si.csv", seed=4)  # a file in m/s²
+    r = run_cli("import", "csv", "--placement", f"left_foot={tmp_path / 'si.csv'}", "--acc-unit", "g",
+                "--out", tmp_path / "si.mcap")
+    assert r.exit_code == 2 and "look like m/s² (do not pass --acc-unit g)" in r.output
 
 
 @pytest.mark.parametrize("content, message", [

@@ -82,10 +82,11 @@ def test_subject_id_is_safe_in_the_csv(tmp_path):
     assert session["subject_id"] == "'" + evil
 
 
-def test_raw_export_keeps_the_generic_format(day, tmp_path):
+def test_raw_export_has_units_and_wall_clock(day, tmp_path):
     rec, res = day
     r = run_cli("export", rec, "--raw", "--out", tmp_path)
     assert r.exit_code == 0, r.output
-    assert list(pd.read_csv(tmp_path / "left_foot.csv").columns[:4]) == ["time_s", "acc_x", "acc_y", "acc_z"]
+    assert list(pd.read_csv(tmp_path / "left_foot.csv").columns[:5]) == [
+        "time_s", "wall_iso", "acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]
     r = run_cli("export", res, "--raw", "--out", tmp_path / "x")
     assert r.exit_code == 2 and "needs a recording" in r.output

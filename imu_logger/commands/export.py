@@ -56,7 +56,7 @@ def export(source: str, raw: bool, what: tuple[str, ...], fmt: str, out: str) ->
 
     paths: list[Path] = []
     if raw:
-        paths += export_raw_csv(data.samples, Path(out))
+        paths += export_raw_csv(data.samples, Path(out), data.start_wall_ns)
     if chosen:
         if res.start_wall_ns is None:
             click.echo("note: wall-clock start unknown (no recording behind the results): "
