@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.formats.bids import rows_with_gaps
@@ -38,10 +40,11 @@ def validation_errors(root: Path) -> list[dict]:
 
 
 def ipol_recording(tmp_path: Path, trial: str, subject: str = "") -> Path:
+    """An IPOL trial imported with its magnetometer (the normalised field × 48 µT)."""
     rec = tmp_path / f"{trial}.mcap"
     cli_ok("import", "xsens", "--placement", f"left_foot={IPOL_FIXTURE / f'{trial}_lf.txt'}",
            "--placement", f"right_foot={IPOL_FIXTURE / f'{trial}_rf.txt'}", "--out", rec,
-           *(("--subject", subject) if subject else ()))
+           "--earth-field-ut", "48", *(("--subject", subject) if subject else ()))
     return rec
 
 
@@ -66,7 +69,8 @@ def test_export_passes_the_validator_and_imports_back_unchanged(tmp_path):
     for placement in ("left_foot", "right_foot"):
         a, b = before[placement], after[placement]
         np.testing.assert_allclose(b.data["time_s"], a.data["time_s"], atol=1e-6)
-        for column in ("acc_x_mps2", "acc_y_mps2", "acc_z_mps2", "gyr_x_radps", "gyr_y_radps", "gyr_z_radps"):
+        for column in ("acc_x_mps2", "acc_y_mps2", "acc_z_mps2", "gyr_x_radps", "gyr_y_radps", "gyr_z_radps",
+                       "mag_x_ut", "mag_y_ut", "mag_z_ut"):
             np.testing.assert_allclose(b.data[column], a.data[column], rtol=1e-6, atol=1e-6)
         assert len(b.gaps) == len(a.gaps) > 0 and b.missing_samples == a.missing_samples
 
@@ -166,3 +170,14 @@ def test_malformed_bids_files_get_one_line_errors(tmp_path):
     channels.unlink()
     assert "_channels.tsv beside it" in cli_fails("import", "bids", tsv, *mapping, "--out", tmp_path / "c.mcap")
     assert "not a BIDS" in cli_fails("import", "bids", IPOL_FIXTURE / "3-2.json", "--out", tmp_path / "d.mcap")
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps=st.lists(st.integers(1, 40), min_size=1, max_size=80), rate=st.sampled_from([50.0, 100.0, 128.0]))
+def test_rows_with_gaps_for_any_losses(steps, rate):
+    index = np.r_[0, np.cumsum(steps)]  # sample periods that were delivered
+    t = index / rate
+    latency, rows = rows_with_gaps(t, index[:, None].astype(float), rate)
+    assert len(rows) == index[-1] + 1
+    np.testing.assert_array_equal(np.flatnonzero(np.isfinite(rows[:, 0])), index)
+    np.testing.assert_array_equal(rows[index, 0], index)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conftest import run_cli
+from conftest import cli_fails, cli_ok
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
@@ -18,15 +18,9 @@ G = 9.80665
 FIRST_S, SAMPLES = 1572339786.3, 10360
 
 
-def run(*args, code: int = 0) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == code, result.output
-    return result.output.strip()
-
-
 def test_ax6_file_imports_in_si_units_and_analyses(tmp_path):
     rec = tmp_path / "ax6.mcap"
-    run("import", "axivity", "--placement", f"left_shin={AXIVITY / 'ax6_sample.cwa'}", "--out", rec)
+    cli_ok("import", "axivity", "--placement", f"left_shin={AXIVITY / 'ax6_sample.cwa'}", "--out", rec)
     recording = read_recording(rec)
     assert abs(recording.start_wall_ns - FIRST_S * 1e9) < 1e3
     shin = decode_recording(recording)["left_shin"]
@@ -43,16 +37,16 @@ def test_ax6_file_imports_in_si_units_and_analyses(tmp_path):
     norm = np.linalg.norm(shin.data[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float), axis=1)
     assert abs(np.median(norm) / G - 1) < 0.05  # gravity dominates: m/s², not g
     assert "mag_x_ut" not in shin.data  # an AX6 has no magnetometer
-    run("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     assert (tmp_path / "res" / "strides.csv").is_file() and (tmp_path / "res" / "bouts.csv").is_file()
 
 
 def test_files_it_cannot_import_get_one_line_errors(tmp_path):
     out = tmp_path / "x.mcap"
-    ax3 = run("import", "axivity", "--placement", f"left_shin={AXIVITY / 'ax3_sample.cwa'}", "--out", out, code=2)
+    ax3 = cli_fails("import", "axivity", "--placement", f"left_shin={AXIVITY / 'ax3_sample.cwa'}", "--out", out)
     assert ax3 == f"error: {AXIVITY / 'ax3_sample.cwa'}: no gyroscope data (an AX3, or an AX6 set to accelerometer only)"
     other = tmp_path / "x.cwa"
     other.write_bytes(b"PK\x03\x04" + bytes(600))
-    assert "not an Axivity .cwa file" in run("import", "axivity", "--placement", f"left_shin={other}",
-                                            "--out", out, code=2)
+    assert "not an Axivity .cwa file" in cli_fails("import", "axivity", "--placement", f"left_shin={other}",
+                                                  "--out", out)
     assert not out.exists()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conftest import IPOL_FIXTURE, run_cli
+from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
@@ -44,16 +44,10 @@ def write_dot_csv(path: Path, foot: str, *, rate: int = 100, first_counter: int 
     return raw
 
 
-def ok(*args) -> str:
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_dot_export_imports_in_si_units_with_gaps_and_analyses(tmp_path):
     feet = {p: write_dot_csv(tmp_path / f"{p}.csv", foot) for p, foot in (("left_foot", "lf"), ("right_foot", "rf"))}
     rec = tmp_path / "dot.mcap"
-    out = ok("import", "movella-dot", "--placement", f"left_foot={tmp_path / 'left_foot.csv'}",
+    out = cli_ok("import", "movella-dot", "--placement", f"left_foot={tmp_path / 'left_foot.csv'}",
              "--placement", f"right_foot={tmp_path / 'right_foot.csv'}", "--out", rec)
     assert "4 lost" in out
     recording = read_recording(rec)
@@ -70,7 +64,7 @@ def test_dot_export_imports_in_si_units_with_gaps_and_analyses(tmp_path):
                                    raw[["Gyr_X", "Gyr_Y", "Gyr_Z"]], atol=2e-8)  # °/s back to rad/s
         norm = np.linalg.norm(s.data[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
         assert abs(np.median(norm) / G - 1) < 0.1
-    ok("analyze", rec, "--out", tmp_path / "res")
+    cli_ok("analyze", rec, "--out", tmp_path / "res")
     strides = pd.read_csv(tmp_path / "res" / "strides.csv")
     meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
@@ -81,6 +75,5 @@ def test_free_acceleration_only_is_refused(tmp_path):
     path = tmp_path / "free.csv"
     path.write_text(f"sep=,\nOutputRate:,60Hz{PAD}\n\nPacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z,"
                     "FreeAcc_X,FreeAcc_Y,FreeAcc_Z\n1,100,0,0,0,0,0,0\n2,16767,0,0,0,0,0,0\n")
-    result = run_cli("import", "movella-dot", "--placement", f"left_foot={path}", "--out", tmp_path / "x.mcap")
-    assert result.exit_code == 2
-    assert "FreeAcc has gravity removed" in result.output and "Acc_X" in result.output
+    line = cli_fails("import", "movella-dot", "--placement", f"left_foot={path}", "--out", tmp_path / "x.mcap")
+    assert "FreeAcc has gravity removed" in line and "Acc_X" in line

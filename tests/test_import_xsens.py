@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import IPOL_FIXTURE, cli_fails, cli_ok
 from imu_logger.formats.xsens_text import read_xsens_text
@@ -138,3 +140,16 @@ def test_malformed_files_get_one_line_errors(tmp_path):
                                     tmp_path / "z.mcap")
     assert "unknown placement 'left_knee'" in cli_fails("import", "xsens", "--placement",
                                                         f"left_knee={no_rate}", "--out", tmp_path / "k.mcap")
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.integers(0, 65535), steps=st.lists(st.integers(1, 300), min_size=1, max_size=60),
+       rate=st.sampled_from([40.0, 60.0, 100.0, 120.0]))
+def test_any_counter_sequence_gives_its_times_and_losses(tmp_path_factory, start, steps, rate):
+    counters = start + np.r_[0, np.cumsum(steps)]  # unwrapped; written as the uint16 the device sends
+    path = tmp_path_factory.mktemp("h") / "x.txt"
+    path.write_text(f"// Update Rate: {rate}Hz\nPacketCounter\tAcc_X\tAcc_Y\tAcc_Z\tGyr_X\tGyr_Y\tGyr_Z\n"
+                    + "".join(f"{c % 65536:05d}\t0\t0\t9.81\t0.1\t0\t0\n" for c in counters))
+    table = read_xsens_text(path)
+    np.testing.assert_allclose(table.rows[:, 0] - table.rows[0, 0], (counters - counters[0]) / rate, atol=1e-9)
+    assert table.lost_samples == sum(steps) - len(steps)

@@ -89,6 +89,35 @@ def _separator(line: str) -> str:
     return next((sep for sep in _SEPARATORS if sep in line), " ")
 
 
+_BLANKS = ["", "NaN", "nan", "n/a"]
+
+
+def _numeric_columns(body: str, sep: str, columns: list[str], used: list[str], path: Path, at: int
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The ``used`` columns as floats (NaN where empty) and each row's 1-based line in the file.
+    Blank lines and rows of bare separators are dropped. Parsed as floats first (fast); text that is
+    no number is then found again as strings, to name its line."""
+    options = dict(sep=sep, header=None, names=columns, usecols=used, keep_default_na=False,
+                   index_col=False, skip_blank_lines=False)  # blank lines kept: row i is line at + i + 2
+    try:
+        num = pd.read_csv(io.StringIO(body), dtype=float, na_values=_BLANKS, **options)
+    except pd.errors.ParserError as exc:  # a ValueError too: caught first
+        raise UserError(f"{path}: rows do not match the column header ({exc})") from None
+    except ValueError:
+        num = None  # some field is no number: find it below
+    if num is None:
+        raw = pd.read_csv(io.StringIO(body), dtype=str, **options).fillna("")
+        for c in used:
+            cell = raw[c].str.strip()
+            bad = pd.to_numeric(cell.where(~cell.isin(_BLANKS)), errors="coerce").isna() & ~cell.isin(_BLANKS)
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise UserError(f"{path}: line {at + row + 2}: {c} is not a number ({raw[c].iloc[row]!r})")
+        num = raw.replace(_BLANKS, np.nan).apply(pd.to_numeric)
+    num = num[num.notna().any(axis=1)]
+    return {c: num[c].to_numpy(float) for c in used}, num.index.to_numpy() + at + 2
+
+
 def _unwrap(values: np.ndarray, wrap: int) -> np.ndarray:
     step = np.diff(values.astype(np.int64)) % wrap
     return np.r_[0, np.cumsum(step)]
@@ -120,27 +149,10 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
         raise UserError(f"{path}: missing column(s) {', '.join(missing)}{hint}")
     if COUNTER not in columns and FINE_TIME not in columns:
         raise UserError(f"{path}: neither {COUNTER} nor {FINE_TIME}: no time base")
-    body = "\n".join(lines[at + 1:])
-    try:
-        raw = pd.read_csv(io.StringIO(body), sep=sep, header=None,
-                          names=columns, dtype=str, keep_default_na=False, index_col=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise UserError(f"{path}: rows do not match the column header ({exc})") from None
-    raw = raw[(raw.fillna("").apply(lambda c: c.str.strip()) != "").any(axis=1)]  # rows of bare separators
-    if len(raw) < 2:
-        raise UserError(f"{path}: fewer than two samples")
-    line_of = raw.index.to_numpy() + at + 2  # 1-based line in the file of each row kept
     used = [c for c in (COUNTER, FINE_TIME, *ACC_COLUMNS, *GYR_COLUMNS, *MAG_COLUMNS) if c in columns]
-    values = {}
-    for c in used:
-        cell = raw[c].fillna("").str.strip()  # a short row's absent fields are empty
-        blank = cell.isin(["", "NaN", "nan", "n/a"])
-        num = pd.to_numeric(cell.where(~blank), errors="coerce")
-        bad = num.isna() & ~blank
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UserError(f"{path}: line {line_of[row]}: {c} is not a number ({raw[c].iloc[row]!r})")
-        values[c] = num.to_numpy(float)
+    values, line_of = _numeric_columns("\n".join(lines[at + 1:]), sep, columns, used, path, at)
+    if len(line_of) < 2:
+        raise UserError(f"{path}: fewer than two samples")
 
     have_counter = COUNTER in values and np.isfinite(values[COUNTER]).all()
     fine = values.get(FINE_TIME)
