@@ -40,6 +40,9 @@ class LowerBackFrame(Algorithm):
         Window of that standard deviation (s): about two steps.
     min_walk_s
         Shorter walking runs are dropped (s); three to four steps.
+    merge_gap_s
+        Walking runs this close (s) are one: a slow or hesitant step dips below the threshold for a
+        moment (engineering choice: one step's time).
     standing_search_s
         Quiet standing is searched within this time (s) before each walking start and after each end.
     start_speed_s
@@ -54,10 +57,12 @@ class LowerBackFrame(Algorithm):
     """
 
     def __init__(self, walking_std_mps2: float = 0.6, window_s: float = 1.0, min_walk_s: float = 2.0,
+                 merge_gap_s: float = 1.0,
                  standing_search_s: float = 5.0, start_speed_s: float = 2.0, tau_acc_s: float = 10.0):
         self.walking_std_mps2 = walking_std_mps2
         self.window_s = window_s
         self.min_walk_s = min_walk_s
+        self.merge_gap_s = merge_gap_s
         self.standing_search_s = standing_search_s
         self.start_speed_s = start_speed_s
         self.tau_acc_s = tau_acc_s
@@ -125,7 +130,13 @@ class LowerBackFrame(Algorithm):
         w = max(3, int(round(self.window_s * fs)))
         mean = uniform_filter1d(a_vert, w, mode="nearest")
         sd = np.sqrt(np.maximum(uniform_filter1d(a_vert**2, w, mode="nearest") - mean**2, 0.0))
-        periods = [(a, b) for a, b in runs(sd > self.walking_std_mps2) if t[b - 1] - t[a] >= self.min_walk_s]
+        merged: list[list[int]] = []
+        for a, b in runs(sd > self.walking_std_mps2):
+            if merged and t[a] - t[merged[-1][1] - 1] <= self.merge_gap_s:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        periods = [(a, b) for a, b in merged if t[b - 1] - t[a] >= self.min_walk_s]
         return np.array([(t[a], t[b - 1]) for a, b in periods], float).reshape(-1, 2)
 
     def _standing(self, t: np.ndarray, rest: np.ndarray, walking: np.ndarray) -> np.ndarray:
