@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.algorithm import Algorithm
 from analysis.bouts import gait_tables
 from analysis.footsteps import footsteps
+from analysis.quality import add_flag
 from analysis.stride_checks import StrideChecks
 from analysis.walking_bouts import WalkingBouts
 from analysis.columns import STRIDE_COLUMNS, TIME
@@ -65,13 +66,6 @@ def _overlap(intervals: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _add_flag(quality: pd.Series, mask: np.ndarray, flag: str) -> pd.Series:
-    q = quality.to_numpy(object).copy()
-    for i in np.flatnonzero(mask):  # flagged rows only
-        q[i] = flag if q[i] in ("ok", "", None) else f"{q[i]}|{flag}"
-    return pd.Series(q, index=quality.index)
-
-
 def flag_strides(strides: pd.DataFrame, gaps: pd.DataFrame | None,
                  holes: dict[str, np.ndarray]) -> pd.DataFrame:
     """Add ``gap`` (recording gaps) and ``sensor_missing`` (holes) flags to the strides of each side."""
@@ -92,8 +86,8 @@ def flag_strides(strides: pd.DataFrame, gaps: pd.DataFrame | None,
             if p in holes:
                 missing |= mine & _overlap(holes[p], a, b)
     already = out["quality"].astype(str).str.contains("gap").to_numpy()
-    out["quality"] = _add_flag(out["quality"], gap & ~already, "gap")
-    out["quality"] = _add_flag(out["quality"], missing, "sensor_missing")
+    out["quality"] = add_flag(out["quality"], gap & ~already, "gap")
+    out["quality"] = add_flag(out["quality"], missing, "sensor_missing")
     return out
 
 

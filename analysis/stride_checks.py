@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
+from analysis.quality import CHECK_FLAGS, add_flag
 
-CHECK_FLAGS = ("no_bout", "alternation", "rhythm", "atypical", "swing_count")
 #: half-width (s) of the window of neighbouring strides the step model compares a stride with: about
 #: three strides of each foot, short enough to follow a cadence change through a turn
 LOCAL_WINDOW_S = 3.0
@@ -252,9 +252,8 @@ class StrideChecks(Algorithm):
             "atypical": in_bout & (self.nll_ > self.model.max_nll),
             "swing_count": in_bout & (excess > self.count_tolerance) & (length_ratio < -self.length_tolerance),
         })
-        q = s["quality"].astype(str).to_numpy(object).copy()
+        q = s["quality"]
         for name in CHECK_FLAGS:
-            for i in np.flatnonzero(self.flags_[name].to_numpy()):  # flagged rows only
-                q[i] = name if q[i] in ("ok", "") else f"{q[i]}|{name}"
+            q = add_flag(q, self.flags_[name].to_numpy(), name)
         self.strides_ = s.assign(quality=q)
         return self

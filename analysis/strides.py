@@ -38,6 +38,7 @@ from analysis.conventions import GRAVITY_MPS2
 from analysis.orientation.quaternion import rotate
 from analysis.orientation.segments import nominal_rate_hz
 from analysis.parallel import in_parallel
+from analysis.quality import join_flags
 from analysis.windows import runs
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
@@ -284,7 +285,7 @@ def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: 
             flags[i].append("implausible")
         if shin_only:
             flags[i].append("shin_only")
-    out["quality"] = ["|".join(f) if f else "ok" for f in flags]
+    out["quality"] = [join_flags(f) for f in flags]
     return out[cols]
 
 

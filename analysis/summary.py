@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.stride_checks import CHECK_FLAGS
+from analysis.quality import UNTRUSTED_FLAGS
 
 SIDES = ("left", "right")
 HOUR_S = 3600.0
@@ -113,10 +113,6 @@ def _rows(strides: pd.DataFrame, period: str, hour_start_s: float) -> list[dict]
                              n_strides=min(cnt.values()), median=asymmetry_index(med["left"], med["right"]),
                              iqr=float("nan"), q1=float("nan"), q3=float("nan")))
     return rows
-
-
-#: quality flags of a stride the analysis cannot trust: kept in strides.csv, never in a median
-UNTRUSTED_FLAGS = ("implausible", *CHECK_FLAGS)
 
 
 def representative_strides(strides: pd.DataFrame, bouts: pd.DataFrame) -> pd.DataFrame:
