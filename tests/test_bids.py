@@ -62,6 +62,7 @@ def test_export_passes_the_validator_and_imports_back_unchanged(tmp_path):
     assert validation_errors(broken)
 
     back = tmp_path / "back.mcap"
+    assert "2 recordings given" in cli_fails("import", "bids", root, "--out", back)  # runs 1 and 2
     cli_ok("import", "bids", *(root / "sub-ipol03" / "motion").glob("*_run-1_motion.tsv"), "--out", back)
     before = decode_recording(read_recording(rec))
     after = decode_recording(read_recording(back))

@@ -75,6 +75,15 @@ def test_the_exported_file_still_analyses(exported, tmp_path):
     meta = json.loads((IPOL_FIXTURE / "3-6.json").read_text())
     for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
         assert len(meta[key]) - 5 <= (strides["side"] == side).sum() <= len(meta[key])
+    # a results folder exports the recording behind it (here the exported file: its decoded
+    # channels are written anew, not twice)
+    cli_ok("export", tmp_path / "res", "--format", "mcap", "--out", tmp_path / "again")
+
+    def topics(path: Path) -> list[str]:
+        with path.open("rb") as f:
+            return sorted(c.topic for c in make_reader(f).get_summary().channels.values())
+
+    assert topics(tmp_path / "again" / out.name) == topics(out)
 
 
 def test_a_recording_cut_by_a_crash_exports_up_to_the_cut(exported, tmp_path):

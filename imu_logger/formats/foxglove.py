@@ -36,19 +36,21 @@ DECODED_PREFIX = "imu/"
 
 
 def _copy_recording(source: Path, writer: Writer) -> None:
-    """Every schema, channel, message and metadata record of ``source`` into ``writer``; a file cut
-    short by a crash is copied up to its last complete record."""
+    """Every schema, channel, message and metadata record of ``source`` into ``writer``, except
+    decoded channels of an earlier export (written anew); a file cut short by a crash is copied up to
+    its last complete record."""
     schemas: dict[int, int] = {0: 0}
-    channels: dict[int, int] = {}
+    channels: dict[int, int | None] = {}
     try:
         with source.open("rb") as f:
             for record in StreamReader(f).records:
                 if isinstance(record, Schema):
                     schemas[record.id] = writer.register_schema(record.name, record.encoding, record.data)
                 elif isinstance(record, Channel) and record.id not in channels:
-                    channels[record.id] = writer.register_channel(
-                        record.topic, record.message_encoding, schemas[record.schema_id], record.metadata)
-                elif isinstance(record, Message):
+                    channels[record.id] = None if record.topic.startswith(DECODED_PREFIX) else (
+                        writer.register_channel(record.topic, record.message_encoding,
+                                                schemas[record.schema_id], record.metadata))
+                elif isinstance(record, Message) and channels[record.channel_id] is not None:
                     writer.add_message(channels[record.channel_id], record.log_time, record.data,
                                        record.publish_time, record.sequence)
                 elif isinstance(record, Metadata):
