@@ -28,19 +28,18 @@ Conventions (added to analysis.conventions for this placement; the shared ones a
 Modules: ``frame`` (mounting, orientation, angles), ``pelvis`` (per-stride pelvic angles), ``trunk``
 (lean), ``shock`` (sacral peak, attenuation), ``gait`` (initial contacts, strides, cadence and speed from
 the lower back alone), ``chain`` (per bout and side, dorsiflexion against the lower back's figures: the
-within-walker slope with its confidence interval and plain-language callouts).
+within-walker slope with its confidence interval and plain-language callouts), ``columns`` (the
+strides.csv columns joined onto a strides table: the pipeline's one call).
 """
 
 from .chain import AnkleChain
+from .columns import LOWER_BACK_STRIDE_COLUMNS, PLACEMENT, add_lower_back_columns, lower_back_strides
 from .frame import LowerBackFrame
 from .gait import LowerBackGait
 from .pelvis import PELVIS_COLUMNS, PelvisMotion
 from .shock import SHOCK_COLUMNS, SacralShock
 from .trunk import TRUNK_COLUMNS, TrunkLean
 
-PLACEMENT = "lower_back"
-#: columns the lower back adds to strides.csv, in order
-LOWER_BACK_STRIDE_COLUMNS = (*PELVIS_COLUMNS, *TRUNK_COLUMNS, *SHOCK_COLUMNS)
-
 __all__ = ["AnkleChain", "LOWER_BACK_STRIDE_COLUMNS", "PELVIS_COLUMNS", "PLACEMENT", "SHOCK_COLUMNS", "TRUNK_COLUMNS",
-           "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean"]
+           "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean", "add_lower_back_columns",
+           "lower_back_strides"]
