@@ -25,6 +25,7 @@ import pandas as pd
 
 from analysis.columns import BOUT_COLUMNS, STRIDE_COLUMNS, TIME
 from analysis.errors import UserError
+from analysis.tables import read_csv_table
 
 #: the keys of analysis.json that GaitResults holds as fields, in the order they are written
 INFO_KEYS = ("recording", "truncated", "duration_s", "filter", "neutral_s", "warnings",
@@ -120,13 +121,4 @@ class GaitResults:
 
 def read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """A CSV table of a results folder with the ``required`` columns; UserError naming the file."""
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: missing (is this an 'imu-logger analyze' results directory?)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-    return df
+    return read_csv_table(path, required, absent="missing (is this an 'imu-logger analyze' results directory?)")
