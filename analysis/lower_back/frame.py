@@ -95,7 +95,9 @@ class LowerBackFrame(Algorithm):
         ok = np.isfinite(q_sensor).all(axis=1)
         q_sensor[~ok] = [1.0, 0.0, 0.0, 0.0]
         a_world = quat.rotate(q_sensor, acc)
-        a_world[:, 2] -= GRAVITY_MPS2
+        # gravity as this accelerometer reads it at rest: a scale or offset error of a few percent would
+        # otherwise shift the whole vertical acceleration (mobgap's HA 002 reads 9.56 m/s²)
+        a_world[:, 2] -= float(np.median(np.linalg.norm(acc[rest], axis=1))) if rest.any() else GRAVITY_MPS2
         walking = (self._walking(t, a_world[:, 2], fs) if walking is None
                    else np.asarray(walking, float).reshape(-1, 2))
         standing = self._standing(t, rest, walking)
