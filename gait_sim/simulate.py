@@ -138,7 +138,7 @@ def simulate(config: SimConfig) -> Simulation:
     strides = _truth_strides(periods, ankles, clean_signals, config)
     if lower_back is not None:
         truth_angles = pd.concat([truth_angles, lower_back.angles.drop(columns=TIME)], axis=1)
-        strides = pelvis_mod.truth_strides(strides, periods, config, lower_back.signals, config.fs_hz)
+        strides = pelvis_mod.truth_strides(strides, periods, config)
     bouts = _truth_bouts(periods, strides)
     stance = _stance_phases(feet, t[-1] if n else 0.0)
     neutral = pd.DataFrame([(p.start_s, p.end_s) for p in periods if p.activity == "standing"],
