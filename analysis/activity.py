@@ -20,8 +20,13 @@ import pandas as pd
 
 from analysis.columns import ACC, GYR, TIME
 
+#: window length (s): engineering choice, about one stride, so that a window is either in a bout or not
 WINDOW_S = 1.0
+#: mean gyroscope norm (rad/s) of a moving window: engineering choice, below the 0.85 rad/s that 95 % of
+#: walking windows exceed on the simulator (analysis.calibration.walking) and far above rest (~0.01 rad/s)
 MOVE_RADPS = 0.5
+#: shin (or sole) tilt from its walking posture (deg) that reads as sitting or lying: engineering choice,
+#: halfway between upright (0°) and horizontal (90°); seated with the feet on the floor stays within ~15°
 SIT_DEG = 45.0
 
 

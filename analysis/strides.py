@@ -45,6 +45,12 @@ STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
 #: plausible ranges for one stride of walking (outside: flag ``implausible``; see StrideDetector)
 PLAUSIBLE = (("stride_time_s", 0.6, 2.5), ("stance_fraction", 0.4, 0.85),
              ("stride_length_m", 0.1, 2.3), ("speed_mps", 0.05, 3.0))
+#: a stance (contact to the next toe-off) is searched for at most this long (s; engineering choice: the
+#: stance share of normal walking, ~0.6 of the stride (Perry 2010), at the slowest plausible 2.5 s stride)
+MAX_STANCE_S = 1.5
+#: the last contact of a recording has no next toe-off: its stance is taken as this long (s; about the
+#: stance of a 1.6 s stride, engineering choice)
+LAST_STANCE_S = 1.0
 
 
 def _arrays(df: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,7 +101,7 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
     # pulled towards the accelerometer of a swing (measured 16-22° off vertical in slow terminal swing)
     ic_i, to_i = swings["ic_idx"].to_numpy(), swings["to_idx"].to_numpy()
     still, n_cleared = zupt.clear_swings(still, to_i, ic_i)
-    next_to = np.minimum(np.concatenate([to_i[1:], [len(time_s)]]), ic_i + int(1.5 * fs))
+    next_to = np.minimum(np.concatenate([to_i[1:], [len(time_s)]]), ic_i + int(MAX_STANCE_S * fs))
     still, n_forced = zupt.stance_minima(still, energy, gyr, ic_i, next_to, min_still_samples=zv.min_still_samples,
                                          stance_gyr_max_radps=zv.stance_gyr_max_radps)
     if n_forced or n_cleared:
@@ -116,10 +122,10 @@ def _add_swing_geometry(swings: pd.DataFrame, traj: dict, energy: np.ndarray, t:
         swings["ms_before_idx"] = swings["ms_after_idx"] = np.zeros(0, np.int64)
         swings["displacement_m"] = np.zeros(0)
         return
-    prev_ic = np.concatenate([[max(0, to_i[0] - int(1.5 * fs))], ic_i[:-1]])
-    before = ev.mid_stance(energy, np.maximum(prev_ic, to_i - int(1.5 * fs)), to_i)
+    prev_ic = np.concatenate([[max(0, to_i[0] - int(MAX_STANCE_S * fs))], ic_i[:-1]])
+    before = ev.mid_stance(energy, np.maximum(prev_ic, to_i - int(MAX_STANCE_S * fs)), to_i)
     next_to = np.concatenate([to_i[1:], [n]])
-    after = ev.mid_stance(energy, ic_i, np.minimum(next_to, ic_i + int(1.5 * fs)))
+    after = ev.mid_stance(energy, ic_i, np.minimum(next_to, ic_i + int(MAX_STANCE_S * fs)))
     d = traj["pos"][after, :2] - traj["pos"][before, :2]
     swings["ms_before_idx"] = before
     swings["ms_after_idx"] = after
@@ -227,8 +233,8 @@ def strides_from_analysis(t: np.ndarray, acc: np.ndarray, gyr: np.ndarray, res: 
     to = sw["toe_off_s"].to_numpy()
     to_i = sw["to_idx"].to_numpy()
     fs = res["fs"]
-    # stance after each contact ends at the next swing's toe-off (or 1 s later for the last one)
-    next_to_i = np.concatenate([to_i[1:], [min(len(t), ic_i[-1] + int(fs))]])
+    # stance after each contact ends at the next swing's toe-off (LAST_STANCE_S later for the last one)
+    next_to_i = np.concatenate([to_i[1:], [min(len(t), ic_i[-1] + int(LAST_STANCE_S * fs))]])
     ms_i = ev.mid_stance(res["energy"], ic_i, next_to_i)
     start, end = ic[:-1], ic[1:]
     stride_time = end - start
