@@ -14,7 +14,8 @@ the INDIP reference and mobgap's results to a temporary folder; then ours runs o
 participant's ``sensor_height_m``.
 
 Scoring, one rule for both: initial contacts matched one-to-one to the reference, nearest first, within
-``TOLERANCE_S``; precision, recall, |timing error| median and p95 (ms) of the matches; cadence and walking
+``TOLERANCE_S``; precision, recall, |timing error| median and p95 (ms) of the matches, ``side`` = the share
+of contacts near a reference contact given its side (left/right); cadence and walking
 speed per trial: the reference's = the duration-weighted mean of its walking bouts; an estimator's = the
 mean of its own bouts weighted by their overlap with the reference's bouts (so both are judged on the
 reference's walking, whatever their own bout ends); error = estimate - reference. Trials without reference
@@ -143,12 +144,12 @@ def main() -> None:
             if len(tr["ref_ic_s"]) == 0:
                 print(f"{info['trial']}: no reference contacts in the data set, not scored")
                 continue
-            for who, est, bouts in (("ours", ic, wb), ("mobgap", tr["mobgap_ic_s"], tr["mobgap_wb"])):
+            for who, est, est_left, bouts in (("ours", ic, left, wb),
+                                              ("mobgap", tr["mobgap_ic_s"], tr["mobgap_ic_left"], tr["mobgap_wb"])):
                 cad, ws = within_reference(bouts, tr["ref_wb"])
                 rows.append({"trial": info["trial"], "who": who, "n_ref": len(tr["ref_ic_s"]), "n_est": len(est),
                              **ic_scores(est, tr["ref_ic_s"]),
-                             "side": side_agreement(ic, left, tr["ref_ic_s"], tr["ref_ic_left"]) if who == "ours"
-                             else np.nan,
+                             "side": side_agreement(est, est_left, tr["ref_ic_s"], tr["ref_ic_left"]),
                              "cad_ref": ref_cad, "cad_err": cad - ref_cad, "ws_ref": ref_ws, "ws_err": ws - ref_ws})
     res = pd.DataFrame(rows)
     pd.set_option("display.width", 200)

@@ -13,7 +13,8 @@ Output per trial ``TRIAL`` (cohort_participant_test_trial):
 * ``TRIAL.npz``: ``acc`` (n×3, m/s², gravity included), ``gyr`` (n×3, rad/s), sensor frame of the file;
   ``fs_hz``; ``sensor_height_m``; reference ``ref_ic_s`` and ``ref_ic_left`` (1 = left);
   ``ref_wb`` (k×4: start_s, end_s, avg_cadence_spm, avg_walking_speed_mps); mobgap's ``mobgap_ic_s``
-  (its raw initial contacts) and ``mobgap_wb`` (k×4, same columns, from ``per_wb_parameters_``);
+  and ``mobgap_ic_left`` (its raw initial contacts and their laterality) and ``mobgap_wb`` (k×4, same
+  columns, from ``per_wb_parameters_``);
 * ``trials.json``: the trial names, cohorts and which mobgap pipeline ran.
 
 Pipeline: ``MobilisedPipelineHealthy`` for healthy adults (HA), ``MobilisedPipelineImpaired`` for the
@@ -65,6 +66,8 @@ def main(out_dir: str) -> None:
                  ref_ic_left=(ics["lr_label"].to_numpy(str) == "left").astype(int),
                  ref_wb=_wb_table(ref.wb_list, fs),
                  mobgap_ic_s=raw_ic["ic"].to_numpy(float) / fs if len(raw_ic) else np.zeros(0),
+                 mobgap_ic_left=(raw_ic["lr_label"].to_numpy(str) == "left").astype(int) if len(raw_ic)
+                 else np.zeros(0, int),
                  mobgap_wb=_wb_table(pipe.per_wb_parameters_, fs))
         trials.append({"trial": name, "cohort": row.cohort, "pipeline": pipe_cls.__name__})
         print(f"mobgap: {name} done ({pipe_cls.__name__})", flush=True)
