@@ -62,8 +62,8 @@ def _iso(ns: int) -> str:
     return dt.datetime.fromtimestamp(ns / 1e9, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _write_tsv(path: Path, df: pd.DataFrame, header: bool = True) -> None:
-    df.to_csv(path, sep="\t", index=False, header=header, na_rep="n/a", float_format="%.7g",
+def _write_tsv(path: Path, df: pd.DataFrame, header: bool = True, float_format: str = "%.7g") -> None:
+    df.to_csv(path, sep="\t", index=False, header=header, na_rep="n/a", float_format=float_format,
               lineterminator="\n")
 
 
@@ -118,7 +118,8 @@ def export_bids(samples: dict[str, pd.DataFrame], rates_hz: dict[str, float], mo
         latency, rows = rows_with_gaps(data[TIME].to_numpy(np.float64), values, rates_hz[placement])
         names = [f"{placement}_{t.lower()}_{axis}" for t, _, _ in groups for axis in "xyz"]
         table = pd.DataFrame(np.column_stack([rows, latency]), columns=[*names, f"{placement}_latency"])
-        _write_tsv(motion_dir / f"{base}_motion.tsv", table, header=False)
+        # six decimals: latency to the µs at any length, samples far below any sensor's resolution
+        _write_tsv(motion_dir / f"{base}_motion.tsv", table, header=False, float_format="%.6f")
         channels = pd.DataFrame(
             [(f"{placement}_{t.lower()}_{a}", a, t, placement, unit) for t, _, unit in groups for a in "xyz"]
             + [(f"{placement}_latency", "n/a", "LATENCY", "n/a", "s")],
