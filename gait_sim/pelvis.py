@@ -182,6 +182,13 @@ def _angles(b: _Bout, t: np.ndarray) -> dict[str, tuple]:
     return {"tilt": tilt, "obliquity": obliquity, "rotation": rotation}
 
 
+def _groups(idx: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(value, positions) of each distinct value of ``idx``, in one sort (not one pass per value)."""
+    order = np.argsort(idx, kind="stable")
+    values, first = np.unique(idx[order], return_index=True)
+    return list(zip(values.tolist(), np.split(order, first[1:])))
+
+
 def _scaled(x: tuple, k: float) -> tuple:
     return x[0] * k, x[1] * k, x[2] * k
 
@@ -212,8 +219,7 @@ class _Trajectory:
         """(n, 3) tilt, obliquity, rotation in degrees (conventions of the module docstring)."""
         out = np.zeros((len(t), 3))
         idx = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.periods) - 1)
-        for i in np.unique(idx):
-            sel = idx == i
+        for i, sel in _groups(idx):
             ang = self._period_angles(i, t[sel])
             out[sel] = np.degrees(np.column_stack([ang["tilt"][0], ang["obliquity"][0], ang["rotation"][0]]))
         return out
@@ -240,8 +246,7 @@ class _Trajectory:
         n = len(t)
         rot, w_body, acc = np.empty((n, 3, 3)), np.empty((n, 3)), np.zeros((n, 3))
         idx = np.clip(np.searchsorted(self.starts, t, side="right") - 1, 0, len(self.periods) - 1)
-        for i in np.unique(idx):
-            sel = np.flatnonzero(idx == i)
+        for i, sel in _groups(idx):
             ts = t[sel]
             ang = self._period_angles(i, ts)
             if i in self.bouts:

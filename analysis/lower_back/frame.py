@@ -142,27 +142,26 @@ class LowerBackFrame(Algorithm):
         return np.array([(t[a], t[b - 1]) for a, b in periods], float).reshape(-1, 2)
 
     def _standing(self, t: np.ndarray, rest: np.ndarray, walking: np.ndarray) -> np.ndarray:
-        near = np.zeros(len(t), bool)
-        for a, b in walking:
-            near |= (t >= a - self.standing_search_s) & (t < a)
-            near |= (t > b) & (t <= b + self.standing_search_s)
-        r = runs(rest & near)
+        before = np.column_stack([walking[:, 0] - self.standing_search_s, walking[:, 0]])
+        after = np.column_stack([walking[:, 1], walking[:, 1] + self.standing_search_s])
+        near = self._inside(t, np.vstack([before, after]))
+        r = runs(rest & near & ~self._inside(t, walking))
         return np.array([(t[a], t[b - 1]) for a, b in r], float).reshape(-1, 2)
 
     @staticmethod
     def _inside(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
-        m = np.zeros(len(t), bool)
-        for a, b in intervals:
-            m |= (t >= a) & (t <= b)
-        return m
+        """Boolean (n,): ``t`` inside any [start, end] of ``intervals`` (k, 2), in O(n + k log n)."""
+        edges = np.zeros(len(t) + 1, np.int64)
+        np.add.at(edges, np.searchsorted(t, intervals[:, 0], side="left"), 1)
+        np.add.at(edges, np.searchsorted(t, intervals[:, 1], side="right"), -1)
+        return np.cumsum(edges[:-1]) > 0
 
     def _up(self, acc: np.ndarray, t: np.ndarray, standing: np.ndarray, walking: np.ndarray) -> np.ndarray:
         """Unit up axis in the sensor frame: the mean gravity direction of each standing period, then
         their median (a stray lean in one period weighs little); without standing, walking's mean."""
         dirs = []
-        for a, b in standing:
-            m = (t >= a) & (t <= b)
-            v = acc[m].mean(axis=0)
+        for lo, hi in zip(np.searchsorted(t, standing[:, 0]), np.searchsorted(t, standing[:, 1], side="right")):
+            v = acc[lo:hi].mean(axis=0)
             dirs.append(v / np.linalg.norm(v))
         if dirs:
             v = np.median(np.array(dirs), axis=0)
@@ -193,7 +192,7 @@ class LowerBackFrame(Algorithm):
         fwd_world[:, 2] = 0.0
         fwd_world /= np.maximum(np.linalg.norm(fwd_world, axis=1, keepdims=True), 1e-9)
         gained = 0.0
-        for a, _ in walking:
-            sel = (t >= a - 0.5) & (t <= a + self.start_speed_s)
-            gained += np.sum(np.einsum("ij,ij->i", a_world[sel], fwd_world[sel])) / fs
+        starts = walking[:, 0]
+        for lo, hi in zip(np.searchsorted(t, starts - 0.5), np.searchsorted(t, starts + self.start_speed_s)):
+            gained += np.sum(np.einsum("ij,ij->i", a_world[lo:hi], fwd_world[lo:hi])) / fs
         return fwd if gained >= 0 else -fwd

@@ -76,7 +76,8 @@ class LowerBackGait(Algorithm):
         ics, steps = [], []
         bout = 0
         for a, b in frame.walking_:
-            sel = np.flatnonzero((t >= a) & (t <= b) & np.isfinite(acc[:, 2]))
+            sel = np.arange(np.searchsorted(t, a), np.searchsorted(t, b, side="right"))
+            sel = sel[np.isfinite(acc[sel, 2])]
             if len(sel) < 2 * fs:
                 continue
             ts = t[sel]
