@@ -8,6 +8,7 @@ import pkgutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -101,3 +102,27 @@ def test_summary_csv_export_and_report_agree(pipe):
                 assert h[f"median_{metric}"] == r["median"] and h[f"iqr_{metric}"] == r["iqr"]
         assert day.at[metric, "asymmetry_pct"] == pytest.approx(csv_day.loc[(metric, "asymmetry"), "median"],
                                                                 nan_ok=True)
+
+
+def test_tuning_reaches_the_algorithms(pipe):
+    """A parameter given to the pipeline changes what its algorithm finds: a lower toe-off fraction puts
+    toe-off later (the rate climbs back through a smaller share of the push-off dip); a shorter standstill
+    limit than any foot-flat drops every stride; a stricter zero-velocity threshold shortens the still
+    periods the trajectory is anchored at, which moves the stride lengths (the events stay)."""
+    from analysis import StrideDetector, SwingEventDetector, ZeroVelocityDetector
+
+    sim = simulate(SimConfig(minutes=1.0, seed=4, mounting="random", scenario=Scenario(kind="walk")))
+
+    def strides(**detector) -> pd.DataFrame:
+        return GaitPipeline(stride_detector=StrideDetector(**detector)).run(sim.signals).strides_.set_index(
+            ["side", "start_s"])
+
+    base = pipe.strides_.set_index(["side", "start_s"])
+    late = strides(foot_events=SwingEventDetector(to_fraction=0.3))
+    shared = base.index.intersection(late.index)
+    assert len(shared) > 20 and (late.loc[shared, "toe_off_s"] > base.loc[shared, "toe_off_s"]).all()
+    assert len(strides(max_still_s=0.02)) == 0
+    forced = strides(zero_velocity=ZeroVelocityDetector(gyr_thresh_radps=0.3))
+    shared = base.index.intersection(forced.index)
+    assert len(shared) > 20
+    assert not np.allclose(forced.loc[shared, "stride_length_m"], base.loc[shared, "stride_length_m"], atol=1e-4)
