@@ -24,8 +24,10 @@ def soaked(tmp_path_factory):
 def test_every_delivered_notification_is_in_the_file_and_every_disconnect_is_a_gap(soaked):
     for a in soaked.values():
         assert a.recorded_identical, a
-        assert a.disconnects >= 3, a  # one every 12-16 s of streaming, each one reconnected
-        assert a.reconnects == a.disconnects == a.disconnect_gaps, a
+        assert a.disconnects >= 3, a  # one every 12-16 s of streaming
+        # each one reconnected (the last may fall as the recording stops), each reconnect a gap
+        assert a.disconnects - 1 <= a.reconnects <= a.disconnects, a
+        assert a.disconnect_gaps == a.reconnects, a
 
 
 def test_every_lost_frame_is_in_a_gap_or_in_its_connections_stated_uncertainty(soaked):
@@ -40,4 +42,5 @@ def test_models_with_counter_or_clock_count_every_lost_sample(soaked):
             assert a.band_samples >= a.lost_samples - a.dropped_in_gap, a
         else:
             assert a.dropped_in_band == 0 and a.band_samples == 0, a
-            assert a.claimed_samples == a.lost_samples, a
+            # samples lost next to a disconnect are inside its gap, the others in gaps of their own
+            assert a.claimed_samples == a.lost_samples - a.lost_at_disconnect, a

@@ -104,11 +104,10 @@ def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
         for g in gaps:
             gap_rows.append((placement, int(connection), float(t[g.index - 1]), float(t[g.index]),
                              g.missing, g.source))
-        if prev_end_s is not None:
-            missing = int(round((t[0] - prev_end_s) * info.rate_hz)) - 1
-            if missing > 0:
-                gap_rows.append((placement, int(connection), prev_end_s, float(t[0]), missing,
-                                 "disconnect"))
+        if prev_end_s is not None:  # every reconnect is a gap, even one too short to cost a sample
+            missing = max(int(round((t[0] - prev_end_s) * info.rate_hz)) - 1, 0)
+            gap_rows.append((placement, int(connection), prev_end_s, max(float(t[0]), prev_end_s),
+                             missing, "disconnect"))
         prev_end_s = float(t[-1])
         columns = {TIME: np.asarray(t, np.float64)}
         for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
