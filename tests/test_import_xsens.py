@@ -153,3 +153,18 @@ def test_any_counter_sequence_gives_its_times_and_losses(tmp_path_factory, start
     table = read_xsens_text(path)
     np.testing.assert_allclose(table.rows[:, 0] - table.rows[0, 0], (counters - counters[0]) / rate, atol=1e-9)
     assert table.lost_samples == sum(steps) - len(steps)
+
+
+def test_rate_from_sample_time_fine_where_the_header_has_none(tmp_path):
+    """MT Manager 2020+ states no rate: SampleTimeFine (10 kHz ticks; µs on a DOT) gives it,
+    across its uint32 wrap."""
+    from imu_logger.formats.xsens_text import FINE_TICKS_DOT
+    columns = "PacketCounter\tSampleTimeFine\tAcc_X\tAcc_Y\tAcc_Z\tGyr_X\tGyr_Y\tGyr_Z\n"
+    for ticks_per_s, rate in ((10_000.0, 60.0), (FINE_TICKS_DOT, 120.0)):
+        fine = (np.arange(10) * ticks_per_s / rate + 2**32 - 3 * ticks_per_s / rate) % 2**32
+        path = tmp_path / f"{rate}.txt"
+        path.write_text("// General information:\n" + columns
+                        + "".join(f"{i}\t{f:.0f}\t0\t0\t9.81\t0\t0\t0\n" for i, f in enumerate(fine)))
+        table = read_xsens_text(path, fine_ticks_per_s=ticks_per_s)
+        assert table.rate_hz == rate
+        np.testing.assert_allclose(np.diff(table.rows[:, 0]), 1 / rate)

@@ -169,7 +169,8 @@ def read_xsens_text(path: str | Path, *, gyro_unit: str = "rad/s", rate_hz: floa
             raise UserError(f"{path}: line {line_of[row]}: {COUNTER} repeats")
         if rate is None and have_fine:
             ticks = _unwrap(fine, FINE_TIME_WRAP)
-            rate = float(np.round(fine_ticks_per_s / np.median(np.diff(ticks) / np.diff(count)), 3))
+            # over the whole file: one period is a whole number of ticks only at some rates (60 Hz: 166/167)
+            rate = float(np.round(fine_ticks_per_s * (count[-1] - count[0]) / (ticks[-1] - ticks[0]), 2))
         if rate is None:
             raise UserError(f"{path}: no update rate in the header and no {FINE_TIME}: give --rate HZ")
         t = count / rate
