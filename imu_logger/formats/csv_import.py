@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.columns import ACC, GYR, MAG, TIME
+from analysis.tables import read_csv_table
 from imu_logger.errors import UserError
 from imu_logger.recording import generic
 from imu_logger.recording.batch import RawBatch
@@ -38,21 +39,6 @@ GRAVITY_MPS2 = 9.80665
 REST_NORM_MPS2 = (0.8 * GRAVITY_MPS2, 1.2 * GRAVITY_MPS2)
 #: a sample is at rest for that check when the angular rate norm is below this (rad/s)
 REST_GYR_RADPS = 0.2
-
-
-def read_csv_table(path: Path, required: tuple[str, ...], *, absent: str, hint: str = "") -> pd.DataFrame:
-    """A CSV file with the ``required`` columns; UserError naming the file when it is ``absent``
-    (the message's tail), unreadable, or lacks a column (``hint`` appended)."""
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"{path}: {absent}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}{hint}")
-    return df
 
 
 def read_generic_csv(path: str | Path, acc_unit: str = "m/s2", gyro_unit: str = "rad/s"
