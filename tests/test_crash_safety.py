@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -66,6 +67,9 @@ def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0
-    assert "recorded" in stdout and "left_shin" in stdout
+    # how long was recorded, why it stopped, and how long connecting took before it
+    assert re.search(r"recorded \d+\.\d s to .* \(stopped by Ctrl-C or a signal; connecting the "
+                     r"sensors took \d+\.\d s before that\)", stdout), stdout
+    assert "left_shin" in stdout
     rec = read_recording(out)
-    assert not rec.truncated and rec.end is not None
+    assert not rec.truncated and rec.end is not None and rec.end["stopped_by"] == "signal"

@@ -105,3 +105,19 @@ def test_record_says_how_long_it_recorded_with_the_same_loss_numbers_as_info(tmp
         summary_line = next(line for line in r.output.splitlines() if line.strip().startswith(placement + " "))
         info_line = next(line for line in info.output.splitlines() if line.strip().startswith(placement + " "))
         assert summary_line.strip() == info_line.strip()
+
+
+def test_the_status_shows_elapsed_time_file_size_and_each_sensor(tmp_path):
+    from imu_logger.capture.config import RecordConfig
+    from imu_logger.capture.job import record_session, virtual_specs
+
+    cfg = RecordConfig(duration_s=3.0)
+    shown: list[str] = []
+    out = tmp_path / "status.mcap"
+    record_session(cfg, out, "virtual", status=shown.append, specs=virtual_specs(cfg, "simple"))
+    assert len(shown) >= 2  # once a second
+    header, *sensors = shown[-1].splitlines()
+    m = re.fullmatch(r"recording 0:00:0(\d)  status\.mcap (\d+) kB", header)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) > 0, header
+    assert [line.split()[0] for line in sensors] == ["left_shin", "left_foot", "right_shin", "right_foot"]
+    assert all(" ok " in line and " Hz " in line for line in sensors), sensors

@@ -450,8 +450,9 @@ class Session:
             size = self.out.stat().st_size
         except OSError:
             size = 0
+        shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
         lines = [f"recording {elapsed // 3600:d}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}  "
-                 f"{self.out.name} {size / 1e6:.1f} MB"]
+                 f"{self.out.name} {shown}"]
         for link in self.links:
             st = link.stats
             age = (now - st.last_rx_mono_ns) * 1e-9 if st.last_rx_mono_ns else float("nan")
