@@ -104,3 +104,47 @@ def test_two_recordings_with_one_name_are_refused(cohort_dir, tmp_path):
     r = run_cli("analyze", cohort_dir, tmp_path / "a", "--out", tmp_path / "out", "--scheduler", "serial")
     assert r.exit_code == 2
     assert "two recordings named 'walker1'" in r.output
+
+
+@pytest.mark.slow
+def test_cluster_started_with_dask_commands_as_the_readme_says(serial, cohort_dir, tmp_path):
+    """`dask scheduler` and `dask worker` (Dask's own commands, on loopback), then --scheduler ADDRESS."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out, _ = serial
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "2", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+
+        deadline = time.monotonic() + 60
+        while True:  # wait until both workers have joined
+            try:
+                with Client(address, timeout="2s") as c:
+                    if len(c.scheduler_info()["workers"]) == 2:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the Dask workers did not join"
+            time.sleep(0.5)
+        r = run_cli("analyze", cohort_dir[0], "--out", tmp_path, "--scheduler", address)
+        assert r.exit_code == 0, r.output
+        assert f"the Dask cluster at {address}" in r.output
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "cohort.csv").drop(columns=["status"]),
+                                      pd.read_csv(out / "cohort.csv").drop(columns=["status"]))
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(30)
+        scheduler.wait(30)
