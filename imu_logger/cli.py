@@ -211,8 +211,9 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
     import dataclasses
 
     from imu_logger.sensors import get_model
-    from imu_logger.recording.simulated import check_rate, write_simulated_recording
-    from gait_sim import Scenario, SimConfig, simulate as run_simulation, write_truth
+    from imu_logger.recording.simulated import check_rate, write_chunked_recording
+    from gait_sim import Scenario, SimConfig
+    from gait_sim.chunked import ChunkedSimulation, TruthWriter
 
     out_path = refuse_overwrite(out, overwrite)
     truth_dir = refuse_overwrite(out_path.with_name(out_path.stem + "_truth"), overwrite,
@@ -220,9 +221,11 @@ def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, ou
     check_rate(get_model(model_key), fs_hz)
     cfg = SimConfig(minutes=minutes, fs_hz=fs_hz, seed=seed, mounting=mounting,
                     scenario=dataclasses.replace(Scenario(), kind=scenario, stiff_side=stiff_side))
-    sim = run_simulation(cfg)
-    delivered = write_simulated_recording(sim, out_path, {p: model_key for p in sim.signals}, seed)
-    write_truth(sim, truth_dir)
+    sim = ChunkedSimulation(cfg)  # about an hour at a time: a week fits in the memory of an hour
+    truth = TruthWriter(sim, truth_dir)
+    delivered = write_chunked_recording(sim, out_path, {p: model_key for p in cfg.placements}, seed,
+                                        on_chunk=truth.add)
+    truth.close()
     click.echo(f"simulated {minutes:g} min at {fs_hz:g} Hz, {len(sim.truth_strides)} strides, "
                f"{len(sim.truth_bouts)} bouts; notifications: "
                + ", ".join(f"{p} {n}" for p, n in delivered.items()))

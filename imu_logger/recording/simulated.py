@@ -9,6 +9,7 @@ radio packet would; the recording's gap detection must then find it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
 from imu_logger.sensors import get_model
 from imu_logger.sensors.base import SensorModel
 from gait_sim import Simulation
+from gait_sim.chunked import ChunkedSimulation, SignalChunk
 
 BATCH_S = 0.5  # as the live recorder writes
 BLOCK_S = 1.0  # samples handed to the emulator at a time
@@ -52,61 +54,143 @@ def _full_signal(sim: Simulation, placement: str) -> tuple[np.ndarray, np.ndarra
     return arrays[0], arrays[1], arrays[2], sensor_t, kept
 
 
+class PlacementEncoder:
+    """One sensor's notifications, fed its samples in time order, one block of rows after another.
+
+    The device emulator, the BLE in-order delivery and the samples still waiting in the emulator carry
+    over from one block to the next, so blocks of whole seconds give the notifications of one block
+    holding every sample. ``rng`` draws each notification's latency.
+    """
+
+    def __init__(self, model: SensorModel, fs_hz: float, rng: np.random.Generator,
+                 latency_mean_s: float = 0.008) -> None:
+        check_rate(model, fs_hz)
+        self.model, self.fs, self.rng, self.latency_mean_s = model, fs_hz, rng, latency_mean_s
+        self.device = model.new_device(fs_hz)
+        self._start: list[tuple[str, bytes]] = []
+        for write in model.start_commands(fs_hz):  # the host hears the answers it subscribed to (Polar's factors)
+            self._start += [r for r in self.device.on_write(write.uuid, write.data) if r[0] in model.notify_uuids]
+        self._state: list[tuple[str, bytes]] = []  # notifications that set how later ones decode (Polar)
+        self._sent = 0  # samples carried by the notifications so far
+        self._keep_pending = np.zeros(0, bool)  # keep flags of the samples taken but not yet sent
+        self._host_s = -np.inf  # receive time of the last notification
+        self._lost = False  # whether the last notification was lost
+
+    def encode(self, acc: np.ndarray, gyr: np.ndarray, mag: np.ndarray, sensor_t: np.ndarray, keep: np.ndarray
+               ) -> tuple[list[tuple[str, bytes]], np.ndarray, np.ndarray]:
+        """Notifications of the next rows (float64 (n, 3) each, sensor clock s, keep mask), their true host
+        receive times (s) and which were delivered."""
+        notes, self._start = self._start, []
+        block = max(int(BLOCK_S * self.fs), 1)
+        for i in range(0, acc.shape[0], block):
+            s = slice(i, i + block)
+            notes += self.device.encode(acc[s], gyr[s], mag[s], sensor_t[s])
+        # which samples each notification carries, from the model's own decoder
+        given = self._state + notes
+        decoded = self.model.decode([u for u, _ in given], [d for _, d in given], np.zeros(len(given)))
+        per_note = np.bincount(decoded.notification_index, minlength=len(given))[len(self._state):]
+        self._state += [r for r in notes if self.model.sets_decoding_state(*r)]
+        last_sample = np.maximum(self._sent + np.cumsum(per_note) - 1, 0)  # sample numbers of the day
+        first_sample = last_sample - per_note + 1
+        latency = self.rng.exponential(self.latency_mean_s, len(notes))
+        host = np.maximum.accumulate(np.r_[self._host_s, last_sample / self.fs + latency])[1:]  # BLE delivers in order
+        keep = np.concatenate([self._keep_pending, keep])  # from sample self._sent on
+        dropped_before = np.concatenate([[0], np.cumsum(~keep)])
+        lost = (dropped_before[last_sample - self._sent + 1] - dropped_before[first_sample - self._sent]) > 0
+        lost &= per_note > 0
+        empty = np.flatnonzero(per_note == 0)  # e.g. a gyro frame paired into the acc rows: as the one before
+        lost[empty] = np.r_[self._lost, lost][empty]
+        sent = int(per_note.sum())
+        self._sent += sent
+        self._keep_pending = keep[sent:]
+        if len(notes):
+            self._host_s, self._lost = float(host[-1]), bool(lost[-1])
+        return notes, host, ~lost
+
+
 def encode_placement(sim: Simulation, placement: str, model: SensorModel, rng: np.random.Generator,
                      latency_mean_s: float = 0.008) -> tuple[list[tuple[str, bytes]], np.ndarray, np.ndarray]:
     """Notifications of one sensor, their true host receive times (s), and which were delivered."""
-    fs = sim.config.fs_hz
-    check_rate(model, fs)
     acc, gyr, mag, sensor_t, kept = _full_signal(sim, placement)
-    device = model.new_device(fs)
-    notes: list[tuple[str, bytes]] = []
-    for write in model.start_commands(fs):  # the host hears the answers it subscribed to (Polar's factors)
-        notes += [r for r in device.on_write(write.uuid, write.data) if r[0] in model.notify_uuids]
-    block = max(int(BLOCK_S * fs), 1)
-    for i in range(0, acc.shape[0], block):
-        s = slice(i, i + block)
-        notes += device.encode(acc[s], gyr[s], mag[s], sensor_t[s])
-    # which samples each notification carries, from the model's own decoder
-    decoded = model.decode([u for u, _ in notes], [d for _, d in notes], np.zeros(len(notes)))
-    per_note = np.bincount(decoded.notification_index, minlength=len(notes))
-    last_sample = np.maximum(np.cumsum(per_note) - 1, 0)
-    first_sample = last_sample - per_note + 1
-    t = sim.time_s
-    latency = rng.exponential(latency_mean_s, len(notes))
-    host = np.maximum.accumulate(t[last_sample] + latency)  # BLE delivers in order
-    dropped_before = np.concatenate([[0], np.cumsum(~kept)])
-    lost = (dropped_before[last_sample + 1] - dropped_before[first_sample]) > 0
-    lost &= per_note > 0
-    empty = np.flatnonzero(per_note == 0)  # e.g. a gyro frame paired into the acc rows
-    lost[empty] = lost[np.maximum(empty - 1, 0)]
-    return notes, host, ~lost
+    return PlacementEncoder(model, sim.config.fs_hz, rng, latency_mean_s).encode(acc, gyr, mag, sensor_t, kept)
+
+
+class _SimulatedWriter:
+    """The recording file of a simulation: one raw channel per placement, batches of BATCH_S."""
+
+    def __init__(self, out: Path, config, models: dict[str, str], seed: int, subject_id: str) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.start_wall = time.time_ns()
+        self.writer = RecordingWriter(out, SessionInfo(self.start_wall, 0, subject_id, "simulated",
+                                                       extra={"simulation_seed": str(config.seed),
+                                                              "simulation_mounting": config.mounting}),
+                                      fsync=False)
+        self.fs = config.fs_hz
+        self.models = {p: get_model(k) for p, k in models.items()}
+        for model in self.models.values():
+            check_rate(model, self.fs)
+        self.encoders: dict[str, PlacementEncoder] = {}
+        self.delivered = dict.fromkeys(models, 0)
+
+    def add(self, placement: str) -> None:
+        model = self.models[placement]
+        self.encoders[placement] = PlacementEncoder(model, self.fs, self.rng)
+        self.writer.add_sensor(SensorInfo(placement, model.key, f"sim:{placement}", self.fs,
+                                          list(model.notify_uuids), name=f"simulated {model.display_name}"))
+        self.writer.write_event("connect", 0, self.start_wall, placement, connection=1, address=f"sim:{placement}")
+
+    def write(self, placement: str, notes: list[tuple[str, bytes]], host_s: np.ndarray, keep: np.ndarray) -> None:
+        index = {u: i for i, u in enumerate(self.models[placement].notify_uuids)}
+        idx = np.flatnonzero(keep)
+        if not idx.size:
+            return
+        mono = np.rint(host_s[idx] * 1e9).astype(np.int64)
+        chars = np.array([index[notes[i][0]] for i in idx], np.uint8)
+        first = np.floor(host_s[idx[0]] / BATCH_S) * BATCH_S  # the batches of a whole day's times from 0
+        edges = np.searchsorted(host_s[idx], np.arange(first, host_s[-1] + BATCH_S, BATCH_S))
+        for a, b in zip(edges[:-1], np.r_[edges[1:-1], idx.size]):
+            if b > a:
+                self.writer.write_batch(placement, RawBatch(1, mono[a:b], mono[a:b] + self.start_wall,
+                                                            chars[a:b], [notes[i][1] for i in idx[a:b]]))
+        self.delivered[placement] += int(idx.size)
+
+    def close(self, duration_s: float) -> dict[str, int]:
+        self.writer.close({"duration_s": f"{duration_s:.3f}"})
+        return self.delivered
 
 
 def write_simulated_recording(sim: Simulation, out: Path, models: dict[str, str], seed: int = 0,
                               subject_id: str = "simulated") -> dict[str, int]:
     """Write the recording; returns the number of notifications delivered per placement."""
-    rng = np.random.default_rng(seed)
-    start_wall = time.time_ns()
-    writer = RecordingWriter(out, SessionInfo(start_wall, 0, subject_id, "simulated",
-                                              extra={"simulation_seed": str(sim.config.seed),
-                                                     "simulation_mounting": sim.config.mounting}),
-                             fsync=False)
-    delivered = {}
+    w = _SimulatedWriter(out, sim.config, {p: models[p] for p in sim.signals}, seed, subject_id)
     for placement in sim.signals:
-        model = get_model(models[placement])
-        notes, host_s, keep = encode_placement(sim, placement, model, rng)
-        writer.add_sensor(SensorInfo(placement, model.key, f"sim:{placement}", sim.config.fs_hz,
-                                     list(model.notify_uuids), name=f"simulated {model.display_name}"))
-        writer.write_event("connect", 0, start_wall, placement, connection=1, address=f"sim:{placement}")
-        index = {u: i for i, u in enumerate(model.notify_uuids)}
-        idx = np.flatnonzero(keep)
-        mono = np.rint(host_s[idx] * 1e9).astype(np.int64)
-        chars = np.array([index[notes[i][0]] for i in idx], np.uint8)
-        edges = np.searchsorted(host_s[idx], np.arange(0.0, host_s[-1] + BATCH_S, BATCH_S))
-        for a, b in zip(edges[:-1], np.r_[edges[1:-1], idx.size]):
-            if b > a:
-                writer.write_batch(placement, RawBatch(1, mono[a:b], mono[a:b] + start_wall,
-                                                       chars[a:b], [notes[i][1] for i in idx[a:b]]))
-        delivered[placement] = int(idx.size)
-    writer.close({"duration_s": f"{sim.time_s[-1]:.3f}"})
-    return delivered
+        w.add(placement)
+        acc, gyr, mag, sensor_t, kept = _full_signal(sim, placement)
+        w.write(placement, *w.encoders[placement].encode(acc, gyr, mag, sensor_t, kept))
+    return w.close(float(sim.time_s[-1]))
+
+
+def write_chunked_recording(sim: ChunkedSimulation, out: Path, models: dict[str, str], seed: int = 0,
+                            subject_id: str = "simulated",
+                            on_chunk: Callable[[SignalChunk], None] | None = None) -> dict[str, int]:
+    """Write the recording of a chunked simulation, one chunk at a time (memory bounded by a chunk);
+    ``on_chunk`` sees each chunk after it is written (e.g. to stream the truth angles). Returns the
+    notifications delivered per placement.
+
+    The notifications are those of :func:`write_simulated_recording` on ``simulate(sim.config)`` bit
+    for bit; with more than one chunk their latencies (and so host receive times) are other draws of
+    the same distribution, since the whole writer draws one placement's latencies after another's.
+    """
+    placements = sim.config.placements
+    w = _SimulatedWriter(out, sim.config, {p: models[p] for p in placements}, seed, subject_id)
+    for placement in placements:
+        w.add(placement)
+    for chunk in sim.chunks():
+        for placement in placements:
+            signal = [chunk.acc[placement], chunk.gyr[placement], chunk.mag[placement]]
+            acc, gyr, mag = (np.asarray(x, np.float64) for x in signal)
+            w.write(placement, *w.encoders[placement].encode(acc, gyr, mag, chunk.sensor_time_s[placement],
+                                                             chunk.keep[placement]))
+        if on_chunk is not None:
+            on_chunk(chunk)
+    return w.close(sim.t_end_s)
