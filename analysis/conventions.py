@@ -41,7 +41,9 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 Side = Literal["left", "right"]
-PLACEMENTS: tuple[str, ...] = ("left_shin", "left_foot", "right_shin", "right_foot")
+LEG_PLACEMENTS: tuple[str, ...] = ("left_shin", "left_foot", "right_shin", "right_foot")
+#: every placement a sensor can have; ``lower_back`` is over L5/S1 (the Mobilise-D position), optional
+PLACEMENTS: tuple[str, ...] = (*LEG_PLACEMENTS, "lower_back")
 GRAVITY_MPS2 = 9.80665
 
 

@@ -22,16 +22,19 @@ import pandas as pd
 
 from analysis.algorithm import Algorithm
 from analysis.bouts import gait_tables
-from analysis.footsteps import footsteps
-from analysis.quality import add_flag
-from analysis.stride_checks import StrideChecks
-from analysis.walking_bouts import WalkingBouts
 from analysis.columns import STRIDE_COLUMNS, TIME
+from analysis.conventions import LEG_PLACEMENTS
 from analysis.errors import UserError
+from analysis.footsteps import footsteps
+from analysis.lower_back import PLACEMENT as LOWER_BACK
+from analysis.lower_back.columns import add_lower_back_columns, lower_back_strides
 from analysis.orientation.filters import DEFAULT_FILTER, FILTERS
+from analysis.quality import add_flag, join_flags
 from analysis.results import GaitResults
+from analysis.stride_checks import StrideChecks
 from analysis.strides import StrideDetector, join_angle_metrics
 from analysis.summary import summarise
+from analysis.walking_bouts import WalkingBouts
 
 #: a hole in a sensor's samples longer than this counts as the sensor missing (s)
 MISSING_S = 10.0
@@ -164,14 +167,21 @@ class GaitPipeline(Algorithm):
         for p in empty:
             warnings.append(f"{p}: fewer than 10 samples, not analysed")
         samples = {p: df for p, df in samples.items() if p not in empty}
+        legs = {p: df for p, df in samples.items() if p in LEG_PLACEMENTS}  # the lower back has its own steps
         report(0.0, "strides")
-        strides, bouts = gait_tables(samples, self.walking_bouts, self.stride_detector)
+        strides, bouts = gait_tables(legs, self.walking_bouts, self.stride_detector)
+        if not legs and LOWER_BACK in samples:  # the lower back alone: its strides, in Mobilise-D bouts
+            try:
+                assembly = self.walking_bouts.clone().assemble(lower_back_strides(samples))
+                strides, bouts = assembly.strides_.assign(quality=join_flags(["lower_back_only"])), assembly.bouts_
+            except UserError as exc:
+                warnings.append(f"no strides from the lower back: {exc}")
         report(0.35, "orientation and ankle angles")
         cal_messages: list[str] = []
         angles = pd.DataFrame({TIME: np.zeros(0)})
-        if samples:
+        if legs:
             try:
-                cal = calibrate(samples, neutral_interval_s=self.neutral_interval_s, method=self.filter)
+                cal = calibrate(legs, neutral_interval_s=self.neutral_interval_s, method=self.filter)
                 cal_messages = list(cal.messages())
                 if cal.sensors:
                     angles = angles_from_calibration(cal)
@@ -185,6 +195,11 @@ class GaitPipeline(Algorithm):
         for side in ("left", "right"):
             if f"{side}_dorsiflexion_deg" in angles.columns or f"{side}_eversion_deg" in angles.columns:
                 strides = join_angle_metrics(strides, angles, side)
+        walking = bouts.loc[bouts["activity"] == "walking", ["start_s", "end_s"]].to_numpy(float) if len(bouts) else None
+        strides = add_lower_back_columns(strides, samples, walking=walking)  # NaN without a lower-back sensor
+        for c in STRIDE_COLUMNS:  # a column no sensor of the recording can give is empty, not absent
+            if c not in strides:
+                strides[c] = np.nan
         holes = sensor_holes(samples, self.missing_s)
         spans = [(df[TIME].iloc[0], df[TIME].iloc[-1]) for df in samples.values()]
         span = (max(s[1] for s in spans) - min(s[0] for s in spans)) if spans else 0.0

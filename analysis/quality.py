@@ -5,7 +5,8 @@ wrong in the data (``gap`` a gap of the recording, ``sensor_missing`` a sensor o
 samples, ``saturation`` a sensor hit its range), then why the analysis does not trust the stride
 (``implausible`` outside the ranges of one walking stride; the plausibility checks of
 analysis.stride_checks: ``no_bout``, ``alternation``, ``rhythm``, ``atypical``, ``swing_count``), then
-what it is (``turn`` the foot's heading changed by more than 20°, ``shin_only`` no foot sensor).
+what it is (``turn`` the foot's heading changed by more than 20°, ``shin_only`` no foot sensor,
+``lower_back_only`` found from the lower-back sensor alone).
 UNTRUSTED_FLAGS keep a stride out of every median (analysis.summary).
 """
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 CHECK_FLAGS = ("no_bout", "alternation", "rhythm", "atypical", "swing_count")
 UNTRUSTED_FLAGS = ("implausible", *CHECK_FLAGS)
-QUALITY_FLAGS = ("gap", "sensor_missing", "saturation", *UNTRUSTED_FLAGS, "turn", "shin_only")
+QUALITY_FLAGS = ("gap", "sensor_missing", "saturation", *UNTRUSTED_FLAGS, "turn", "shin_only", "lower_back_only")
 _RANK = {f: i for i, f in enumerate(QUALITY_FLAGS)}
 
 

@@ -60,6 +60,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("stride_time_s", "Stride time", "s"),
     Metric("stance_fraction", "Stance fraction of the stride", "fraction"),
     Metric("peak_tibial_accel_g", "Peak tibial acceleration after contact", "g"),
+    Metric("pelvic_tilt_range_deg", "Pelvic tilt range (lower back)", "°"),
+    Metric("pelvic_tilt_stance_mean_deg", "Anterior pelvic tilt in stance (lower back)", "°"),
+    Metric("pelvic_obliquity_range_deg", "Pelvic obliquity range (lower back)", "°"),
+    Metric("pelvic_rotation_range_deg", "Pelvic rotation range (lower back)", "°"),
+    Metric("trunk_lean_deg", "Trunk forward lean (lower back)", "°"),
+    Metric("peak_sacral_accel_g", "Peak sacral acceleration after contact", "g"),
+    Metric("shock_attenuation_pct", "Shock attenuation, tibia to sacrum", "%"),
 )
 METRIC_BY_COLUMN = {m.column: m for m in METRICS}
 SUMMARY_METRICS = tuple(m.column for m in METRICS)

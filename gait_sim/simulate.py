@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.transform import Rotation
 
-from analysis.columns import ACC, BOUT_COLUMNS, GYR, MAG, STRIDE_COLUMNS, TIME
+from analysis.columns import ACC, BOUT_COLUMNS, GYR, LOWER_BACK_COLUMNS, MAG, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
 
 from . import ankle as ankle_mod
@@ -172,7 +172,9 @@ def _truth_strides(periods: list[Period], ankles: dict[str, ankle_mod.AnkleTable
                 "foot_flat_end_s": c.ic_s[k] + w.heel_off_fraction * T,
                 "heading_change_deg": np.degrees(np.angle(np.exp(1j * (c.heading[k + 1] - c.heading[k])))),
             }))
-    cols = list(STRIDE_COLUMNS) + ["heel_off_s", "foot_flat_start_s", "foot_flat_end_s", "heading_change_deg"]
+    # the lower back's columns are its own truth (gait_sim.pelvis.truth_strides), added when it is worn
+    cols = [c for c in STRIDE_COLUMNS if c not in LOWER_BACK_COLUMNS] + [
+        "heel_off_s", "foot_flat_start_s", "foot_flat_end_s", "heading_change_deg"]
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
     df = pd.concat(rows, ignore_index=True).sort_values(["side", "start_s"], ignore_index=True)

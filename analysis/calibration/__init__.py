@@ -26,7 +26,7 @@ import dataclasses
 
 import pandas as pd
 
-from analysis.conventions import PLACEMENTS
+from analysis.conventions import LEG_PLACEMENTS
 from analysis.errors import UserError
 from analysis.orientation import DEFAULT_FILTER, filter_blocks
 from analysis.parallel import in_parallel
@@ -55,9 +55,9 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
 
 def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float, float] | None, method: str,
                filter_params: dict, leg_checks: bool) -> Calibration:
-    unknown = sorted(set(samples) - set(PLACEMENTS))
+    unknown = sorted(set(samples) - set(LEG_PLACEMENTS))
     if unknown:
-        raise UserError(f"unknown placement {', '.join(unknown)}; use {', '.join(PLACEMENTS)}")
+        raise UserError(f"unknown placement {', '.join(unknown)}; use {', '.join(LEG_PLACEMENTS)}")
     if not samples:
         raise UserError("no sensors to calibrate")
     warnings: list[PlacementWarning] = []

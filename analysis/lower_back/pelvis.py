@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
+from analysis.columns import PELVIS_COLUMNS
 
 from .frame import LowerBackFrame
 from .strides_window import stride_slices
 
-PELVIS_COLUMNS = ("pelvic_tilt_range_deg", "pelvic_tilt_stance_mean_deg", "pelvic_obliquity_range_deg",
-                  "pelvic_rotation_range_deg")
 
 
 class PelvisMotion(Algorithm):

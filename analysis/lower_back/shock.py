@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
-from analysis.columns import ACC, TIME
+from analysis.columns import ACC, SHOCK_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
 
-SHOCK_COLUMNS = ("peak_sacral_accel_g", "shock_attenuation_pct")
 
 
 class SacralShock(Algorithm):

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
+from analysis.columns import TRUNK_COLUMNS
 
 from .frame import LowerBackFrame
 from .strides_window import stride_slices
 
-TRUNK_COLUMNS = ("trunk_lean_deg",)
 
 
 class TrunkLean(Algorithm):

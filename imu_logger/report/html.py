@@ -1,6 +1,6 @@
 """The day report as one self-contained HTML file: inline CSS, inline SVG, a few lines of inline JS.
 
-Sections (ids): verdict, timeline, cycle, distributions, trends, days, k2w, quality, comparison,
+Sections (ids): verdict, timeline, cycle, distributions, trends, days, chain, k2w, quality, comparison,
 references. The most recent session (the last given) is the day shown; earlier sessions appear in
 the comparison.
 """
@@ -21,12 +21,14 @@ from analysis.summary import representative_strides
 from imu_logger import __version__
 from imu_logger.k2w.method import best_per_side
 from imu_logger.results import Results
+from imu_logger.report.chain import chain_section
 from imu_logger.report.week import days_section
 from imu_logger.report.svg import ACTIVITY_COLOURS, BAND, SIDE_COLOURS, Chart, box_stats, boxplot
 
 SECTIONS = (("verdict", "Summary"), ("timeline", "The day"), ("cycle", "Ankle angles over the gait cycle"),
             ("distributions", "Distributions and left/right comparison"), ("trends", "Trends over the day"),
-            ("days", "Day by day"), ("k2w", "Knee-to-wall test"), ("quality", "Data quality"),
+            ("days", "Day by day"), ("chain", "Up the chain: ankle, pelvis and shock"), ("k2w", "Knee-to-wall test"),
+            ("quality", "Data quality"),
             ("comparison", "Comparison with other sessions"), ("references", "Reference values and sources"))
 
 CSS = """
@@ -498,6 +500,7 @@ def build_report(sessions: list[Results]) -> str:
              if res.start_wall_ns is not None else "start time unknown")
     body = {"verdict": _verdict(res, day, n_found), "timeline": _timeline(res), "cycle": _cycle(res),
             "distributions": _distributions(res, day), "trends": _trends(res), "days": days_section(sessions),
+            "chain": chain_section(res),
             "k2w": _k2w(res),
             "quality": _quality(res), "comparison": _comparison(sessions), "references": _references()}
     nav = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in SECTIONS)
