@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from analysis.conventions import PLACEMENTS
+from analysis.conventions import LEG_PLACEMENTS, PLACEMENTS
 from imu_logger.errors import UserError
 from imu_logger.output_paths import refuse_overwrite
 
@@ -203,29 +203,41 @@ def import_csv_cmd(placements, out, acc_unit, gyro_unit, subject, overwrite) -> 
 @click.option("--stiff-side", type=click.Choice(["left", "right"]), default=None,
               help="Give one ankle a restricted dorsiflexion range.")
 @click.option("--model", "model_key", default="open_nrf", show_default=True,
-              help="Sensor model whose bytes carry the signals (all four placements).")
+              help="Sensor model whose bytes carry the signals (every placement).")
+@click.option("--placements", default=",".join(LEG_PLACEMENTS), show_default=True,
+              help=f"Sensors worn, comma-separated, from {', '.join(PLACEMENTS)}.")
 @click.option("--out", type=click.Path(dir_okay=False), required=True)
 @click.option("--overwrite", is_flag=True, help="Replace --out and its truth tables if they exist.")
-def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, out, overwrite) -> None:
+def simulate(minutes, fs_hz, seed, mounting, scenario, stiff_side, model_key, placements, out, overwrite) -> None:
     """Simulate a walker's day and write it as a recording, with the truth tables beside it."""
     import dataclasses
 
     from imu_logger.sensors import get_model
-    from imu_logger.recording.simulated import check_rate, write_chunked_recording
-    from gait_sim import Scenario, SimConfig
+    from imu_logger.capture.config import check_placement
+    from imu_logger.recording.simulated import check_rate, write_chunked_recording, write_simulated_recording
+    from gait_sim import Scenario, SimConfig, write_truth
+    from gait_sim import simulate as simulate_whole
     from gait_sim.chunked import ChunkedSimulation, TruthWriter
 
     out_path = refuse_overwrite(out, overwrite)
     truth_dir = refuse_overwrite(out_path.with_name(out_path.stem + "_truth"), overwrite,
                                  "truth tables of --out")
     check_rate(get_model(model_key), fs_hz)
-    cfg = SimConfig(minutes=minutes, fs_hz=fs_hz, seed=seed, mounting=mounting,
+    worn = tuple(p.strip() for p in placements.split(",") if p.strip())
+    for p in worn:
+        check_placement(p, "--placements")
+    cfg = SimConfig(minutes=minutes, fs_hz=fs_hz, seed=seed, mounting=mounting, placements=worn,
                     scenario=dataclasses.replace(Scenario(), kind=scenario, stiff_side=stiff_side))
-    sim = ChunkedSimulation(cfg)  # about an hour at a time: a week fits in the memory of an hour
-    truth = TruthWriter(sim, truth_dir)
-    delivered = write_chunked_recording(sim, out_path, {p: model_key for p in cfg.placements}, seed,
-                                        on_chunk=truth.add)
-    truth.close()
+    models = {p: model_key for p in cfg.placements}
+    if "lower_back" in worn:  # the pelvis model needs the whole day at once: memory grows with --minutes
+        sim = simulate_whole(cfg)
+        delivered = write_simulated_recording(sim, out_path, models, seed)
+        write_truth(sim, truth_dir)
+    else:
+        sim = ChunkedSimulation(cfg)  # about an hour at a time: a week fits in the memory of an hour
+        truth = TruthWriter(sim, truth_dir)
+        delivered = write_chunked_recording(sim, out_path, models, seed, on_chunk=truth.add)
+        truth.close()
     click.echo(f"simulated {minutes:g} min at {fs_hz:g} Hz, {len(sim.truth_strides)} strides, "
                f"{len(sim.truth_bouts)} bouts; notifications: "
                + ", ".join(f"{p} {n}" for p, n in delivered.items()))

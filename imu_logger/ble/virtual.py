@@ -43,9 +43,9 @@ def default_specs(sources: dict[str, SignalSource] | None = None,
     }
 
 
-def simulated_walk_sources(minutes: float, seed: int = 0, stiff_side: str | None = None
-                           ) -> dict[str, SignalSource]:
-    """A simulated walker (walking bouts, turns, standing; random sensor mounting) per placement.
+def simulated_walk_sources(minutes: float, seed: int = 0, stiff_side: str | None = None,
+                           placements: tuple[str, ...] = tuple(DEFAULT_MODELS)) -> dict[str, SignalSource]:
+    """A simulated walker (walking bouts, turns, standing; random sensor mounting) per placement worn.
 
     Signals carry the simulator's noise and bias but no dropped samples or clock errors: the
     virtual sensors add their own faults and clocks.
@@ -55,7 +55,7 @@ def simulated_walk_sources(minutes: float, seed: int = 0, stiff_side: str | None
     from analysis.columns import ACC, GYR, MAG
     from gait_sim import Scenario, SimConfig, simulate
 
-    cfg = SimConfig(minutes=minutes, seed=seed, mounting="random",
+    cfg = SimConfig(minutes=minutes, seed=seed, mounting="random", placements=placements,
                     scenario=dataclasses.replace(Scenario(), kind="walk", stiff_side=stiff_side))
     cfg = dataclasses.replace(cfg, errors=dataclasses.replace(
         cfg.errors, drop_fraction=0.0, clock_offset_max_s=0.0, clock_drift_ppm=0.0))

@@ -22,7 +22,7 @@ def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = 
     if source == "walk":
         # long enough that the walk does not loop within the recording
         minutes = (cfg.duration_s or 600.0) / 60.0 + 0.5
-        sources = virtual.simulated_walk_sources(minutes, seed, stiff_side)
+        sources = virtual.simulated_walk_sources(minutes, seed, stiff_side, tuple(models or virtual.DEFAULT_MODELS))
     return virtual.default_specs(sources=sources, models=models)
 
 

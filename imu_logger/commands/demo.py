@@ -18,6 +18,9 @@ import click
 
 STIFF_SIDE = "left"
 SEED = 7
+#: five sensors of the five models: the four leg placements and the lower back
+DEMO_MODELS = {"left_shin": "movella_dot", "left_foot": "open_nrf", "right_shin": "polar_verity",
+               "right_foot": "witmotion", "lower_back": "thingy52"}
 
 
 @click.command()
@@ -35,6 +38,7 @@ def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None
     from imu_logger.k2w.command import SIDES, run_test
     from imu_logger.report.html import build_report
     from imu_logger.capture.config import RecordConfig
+    from imu_logger.capture.session import SensorTarget
     from imu_logger.samples.inventory import describe
     from imu_logger.recording.reader import read_recording
     from imu_logger.capture.job import record_session, virtual_specs
@@ -44,9 +48,10 @@ def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     live = out_dir / "live.mcap"
-    click.echo(f"1/4 recording {duration:g} s live from four virtual sensors (walker with a stiff "
+    click.echo(f"1/4 recording {duration:g} s live from five virtual sensors (walker with a stiff "
                f"{STIFF_SIDE} ankle) through bleak and Bumble ...")
-    cfg = RecordConfig(duration_s=duration, subject_id="demo")
+    cfg = RecordConfig(targets=[SensorTarget(p, m) for p, m in DEMO_MODELS.items()], duration_s=duration,
+                       subject_id="demo")
     specs = virtual_specs(cfg, "walk", stiff_side=STIFF_SIDE, seed=SEED)
     click.echo(record_session(cfg, live, "virtual", specs=specs))
     rec = read_recording(live)
@@ -55,7 +60,7 @@ def demo(duration: float, day_minutes: float, k2w_trials: int, out: str) -> None
     del rec  # decoded: the raw frames are not needed again
 
     click.echo(f"2/4 simulating a {day_minutes:g}-minute day of the same walker, faster than real time ...")
-    sim_cfg = SimConfig(minutes=day_minutes, seed=SEED, mounting="random",
+    sim_cfg = SimConfig(minutes=day_minutes, seed=SEED, mounting="random", placements=tuple(DEMO_MODELS),
                         scenario=dataclasses.replace(Scenario(), stiff_side=STIFF_SIDE))
     sim = simulate(sim_cfg)
     day = out_dir / "day.mcap"
