@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import numpy as np
+import pytest
 from bleak import BleakClient, BleakScanner
 
 from imu_logger.ble.faults import Faults
@@ -130,3 +131,28 @@ async def test_clock_drift_shows_in_sensor_time_against_host_time():
         slopes[ppm] = np.polyfit(decoded.host_time_s, decoded.sensor_time_s, 1)[0]
     assert abs(slopes[0.0] - 1.0) < 0.015
     assert abs(slopes[50_000.0] - 1.05) < 0.015
+
+
+async def test_latency_bursts_hold_notifications_then_deliver_them_in_order():
+    key = "movella_dot"
+    faults = Faults(latency_burst_every_s=0.8, latency_burst_s=0.3, receive_jitter_s=0.01)
+    received, sent = await run(key, faults, 2.0)
+    assert payloads(received) == [s.data for s in sent][:len(received)]  # nothing lost or reordered
+    arrival = np.array([r[2] for r in received])
+    late = arrival - np.array([s.time_s for s in sent][:len(received)])
+    assert late.min() >= 0.0 and late.max() == pytest.approx(0.3, abs=0.1)  # held for a whole burst
+    assert np.median(late) < 0.1  # outside the bursts, only the jitter (and the loop's own delay)
+    assert np.max(np.diff(arrival)) == pytest.approx(0.3, abs=0.1)  # silent through each burst
+
+
+async def test_disconnect_every_drops_the_link_on_each_connection():
+    key = "open_nrf"
+    lost = asyncio.Event()
+    async with VirtualWorld([VirtualSensorSpec(key, ADDRESS, faults=Faults(disconnect_every_s=0.3))]) as world:
+        for _ in range(2):
+            lost.clear()
+            client = BleakClient(ADDRESS, lambda c: lost.set(), backend=VirtualBleakClient)
+            await client.connect()
+            await start(client, key, [])
+            await asyncio.wait_for(lost.wait(), 2.0)
+        assert {s.connection for s in world.sent(ADDRESS)} == {1, 2}
