@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.columns import ACC, GYR, MAG, TIME
+from analysis.conventions import GRAVITY_MPS2
 from analysis.tables import read_csv_table
 from imu_logger.errors import UserError
 from imu_logger.recording import generic
@@ -29,11 +30,10 @@ from imu_logger.recording.writer import RecordingWriter, SensorInfo, SessionInfo
 CSV_ACC = ("acc_x", "acc_y", "acc_z")
 CSV_GYR = ("gyr_x", "gyr_y", "gyr_z")
 CSV_MAG = ("mag_x", "mag_y", "mag_z")
-ACC_UNITS = {"m/s2": 1.0, "m/s^2": 1.0, "g": 9.80665}
+ACC_UNITS = {"m/s2": 1.0, "m/s^2": 1.0, "g": GRAVITY_MPS2}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": np.pi / 180.0}
 #: the export's unit-named columns, by the generic name they stand for
 SI_NAMES = dict(zip((*ACC, *GYR, *MAG), (*CSV_ACC, *CSV_GYR, *CSV_MAG)))
-GRAVITY_MPS2 = 9.80665
 #: the acceleration norm at rest of a plausible import (m/s²): gravity within 20 % (calibration and
 #: sensor errors are far smaller; a wrong unit is 9.81x or 1000x off)
 REST_NORM_MPS2 = (0.8 * GRAVITY_MPS2, 1.2 * GRAVITY_MPS2)

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.conventions import GRAVITY_MPS2
+from analysis.stillness import still_samples
+from analysis.windows import runs
 
 K2W_TRIAL_EVENT = "k2w_trial"
 K2W_RESULT_EVENT = "k2w_result"
@@ -69,24 +70,6 @@ def rotation_axis(gyr: np.ndarray) -> np.ndarray | None:
     return v[:, -1]
 
 
-def still_mask(acc: np.ndarray, gyr: np.ndarray, fs_hz: float) -> np.ndarray:
-    """Boolean (n,): the sensor is still around each sample (see module docstring)."""
-    quiet = (np.linalg.norm(gyr, axis=1) < STILL_GYR_RADPS) & (
-        np.abs(np.linalg.norm(acc, axis=1) - GRAVITY_MPS2) < STILL_ACC_MPS2)
-    half = max(int(round(STILL_WINDOW_S * fs_hz / 2)), 1)
-    # a sample is still when every sample within ±half is quiet: erosion by a running minimum
-    bad = np.concatenate([[0], np.cumsum(~quiet)])
-    lo = np.clip(np.arange(quiet.size) - half, 0, quiet.size)
-    hi = np.clip(np.arange(quiet.size) + half + 1, 0, quiet.size)
-    return (bad[hi] - bad[lo]) == 0
-
-
-def still_runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index pairs of the runs of True in ``mask``."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
-
-
 @dataclass
 class Trial:
     """The outcome of one lunge trial. Times are seconds from the trial start."""
@@ -108,9 +91,10 @@ def evaluate_trial(acc: np.ndarray, gyr: np.ndarray, fs_hz: float, side: str = "
                    number: int = 0) -> Trial:
     """Find baseline, holds and return in one trial's samples (see module docstring)."""
     trial = Trial(side, number)
-    runs = still_runs(still_mask(acc, gyr, fs_hz))
+    still = still_samples(acc, gyr, fs_hz, gyr_max_radps=STILL_GYR_RADPS, acc_dev_max_mps2=STILL_ACC_MPS2,
+                          window_s=STILL_WINDOW_S)  # the zero-velocity rule of the gait analysis
     g0, base_end, best = None, 0, None
-    for start, end in runs:
+    for start, end in runs(still):
         g = acc[start:end].mean(axis=0)
         duration = (end - start) / fs_hz
         if g0 is None:

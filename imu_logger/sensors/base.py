@@ -21,7 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
-GRAVITY_MPS2 = 9.80665
+from analysis.conventions import GRAVITY_MPS2  # one standard gravity for the whole path
+
 
 
 @dataclass(frozen=True)
