@@ -5,27 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.algorithm import Algorithm
 from analysis.columns import PELVIS_COLUMNS
 
 from .frame import LowerBackFrame
-from .strides_window import stride_slices
+from .strides_window import StrideWindowMetric, stride_slices
 
 
-
-class PelvisMotion(Algorithm):
+class PelvisMotion(StrideWindowMetric):
     """Pelvic angle ranges per stride (max - min over [start_s, end_s]) and the tilt's stance mean
     (over [start_s, toe_off_s]), degrees, 0° = quiet standing. The rotation is the yaw minus its straight
     line from stride start to end (the direction of travel, also on curves).
-
-    Parameters
-    ----------
-    max_gap_s
-        A stride whose lower-back samples have a hole longer than this (s) gets NaN.
+    Parameters: analysis.lower_back.strides_window.StrideWindowMetric (``max_gap_s``).
     """
-
-    def __init__(self, max_gap_s: float = 0.1):
-        self.max_gap_s = max_gap_s
 
     def compute(self, frame: LowerBackFrame, strides: pd.DataFrame) -> "PelvisMotion":
         """``strides`` needs start_s, toe_off_s, end_s (seconds, the lower-back time base). Result:

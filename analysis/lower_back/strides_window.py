@@ -4,6 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.algorithm import Algorithm
+
+
+class StrideWindowMetric(Algorithm):
+    """Base of the metrics computed over the lower-back samples inside each stride.
+
+    Parameters
+    ----------
+    max_gap_s
+        A stride whose lower-back samples have a hole longer than this (s) gets NaN (engineering choice:
+        ten samples at 100 Hz, short of a BLE reconnection).
+    """
+
+    def __init__(self, max_gap_s: float = 0.1):
+        self.max_gap_s = max_gap_s
+
 
 def stride_slices(time_s: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, rate_hz: float,
                   max_gap_s: float = 0.1) -> list[slice | None]:

@@ -5,25 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.algorithm import Algorithm
 from analysis.columns import TRUNK_COLUMNS
 
 from .frame import LowerBackFrame
-from .strides_window import stride_slices
+from .strides_window import StrideWindowMetric, stride_slices
 
 
-
-class TrunkLean(Algorithm):
+class TrunkLean(StrideWindowMetric):
     """Mean tilt over each stride [start_s, end_s], degrees, + forward of quiet standing.
 
-    Parameters
-    ----------
-    max_gap_s
-        A stride whose lower-back samples have a hole longer than this (s) gets NaN.
+    Parameters: analysis.lower_back.strides_window.StrideWindowMetric (``max_gap_s``).
     """
-
-    def __init__(self, max_gap_s: float = 0.1):
-        self.max_gap_s = max_gap_s
 
     def compute(self, frame: LowerBackFrame, strides: pd.DataFrame) -> "TrunkLean":
         """Result: ``metrics_``, a DataFrame of TRUNK_COLUMNS with the index of ``strides``."""
