@@ -9,6 +9,9 @@ from typing import Callable
 from imu_logger.capture.config import RecordConfig
 from imu_logger.capture.session import Session, SessionResult
 
+#: seconds of simulated walk the virtual sensors loop when the recording has no --duration
+OPEN_ENDED_WALK_S = 180.0
+
 
 def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = None,
                   stiff_side: str | None = None, seed: int = 0) -> dict:
@@ -20,8 +23,9 @@ def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = 
     models = {t.placement: t.model for t in cfg.targets} or None
     sources = None
     if source == "walk":
-        # long enough that the walk does not loop within the recording
-        minutes = (cfg.duration_s or 600.0) / 60.0 + 0.5
+        # long enough that the walk does not loop within a recording of known length; an open-ended
+        # one loops a few minutes' walk (10 minutes took 4.3 s to simulate before the first sample)
+        minutes = (cfg.duration_s or OPEN_ENDED_WALK_S) / 60.0 + 0.5
         sources = virtual.simulated_walk_sources(minutes, seed, stiff_side, tuple(models or virtual.DEFAULT_MODELS))
     return virtual.default_specs(sources=sources, models=models)
 
