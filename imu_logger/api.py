@@ -49,7 +49,7 @@ class RecordingData:
 
 
 def _session_results(data: RecordingData, gait: GaitResults) -> Results:
-    res = Results(source=data.path, label=data.path.stem, gait=gait, recording=data.path,
+    res = Results(source=data.path, label=data.path.stem, gait=gait, recording=data.path.resolve(),
                   start_wall_ns=data.start_wall_ns, session=data.session, inventory=data.inventory,
                   events=data.events)
     res.add_k2w(data.events)

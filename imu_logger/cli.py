@@ -35,7 +35,7 @@ class _Cli(click.Group):
             os.umask(previous)
 
 
-@click.group(cls=_Cli)
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ankle-motion-logger")
 def cli() -> None:
     """Record shin and foot IMUs all day and analyse ankle motion offline."""
@@ -90,8 +90,10 @@ def scan(backend: str, timeout: float) -> None:
 @click.option("--replay", type=click.Path(dir_okay=False), default=None,
               help="Virtual sensors replay the raw frames of this recording.")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="End summary as JSON (the same as `info --json`).")
+@click.option("--quiet", is_flag=True, help="No live status; at the end only what needs attention.")
 def record(config_path, sensor_opts, backend, duration, out, subject, virtual_source, replay,
-           overwrite) -> None:
+           overwrite, as_json, quiet) -> None:
     """Record sensors to one MCAP file, until --duration or Ctrl-C."""
     from imu_logger.capture.config import RecordConfig, load_config, parse_sensor_option
     from imu_logger.capture.job import record_session, virtual_specs
@@ -109,17 +111,22 @@ def record(config_path, sensor_opts, backend, duration, out, subject, virtual_so
         raise UserError("no sensors named: use --sensor PLACEMENT=MODEL[@ADDRESS] or --config FILE "
                         "(or --backend virtual for the built-in virtual sensors)")
     out_path = refuse_overwrite(out, overwrite) if out else _default_out()
-    say = (lambda line: click.echo(line, err=True))
+    say = (lambda line: None) if quiet or as_json else (lambda line: click.echo(line, err=True))
     try:
         specs = None
         if backend == "virtual":
             if virtual_source == "walk" and not replay:
                 say("preparing the virtual sensors' simulated walker ...")
             specs = virtual_specs(cfg, virtual_source, replay)
-        summary = record_session(cfg, out_path, backend, status=_status_printer(), specs=specs, say=say)
+        summary = record_session(cfg, out_path, backend, status=None if quiet or as_json else _status_printer(),
+                                 specs=specs, say=say)
     except KeyboardInterrupt:  # before the session's own Ctrl-C handling is in place
         raise UserError("interrupted before recording started: nothing was recorded") from None
-    click.echo(summary)
+    if as_json or quiet:
+        ctx = click.get_current_context()
+        ctx.invoke(info, source=str(out_path), as_json=as_json, quiet=quiet)
+    else:
+        click.echo(summary)
 
 
 def _default_out() -> Path:
@@ -146,15 +153,38 @@ def _status_printer():
 
 
 @cli.command()
-@click.argument("recording", type=click.Path(dir_okay=False))
-def info(recording: str) -> None:
-    """Print sensors, placements, duration, samples, gaps, reconnects and battery."""
-    from imu_logger.samples.inventory import describe, inventory
-    from imu_logger.recording.reader import read_recording
-    from imu_logger.samples.decode import decode_recording
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the same as JSON (for scripts).")
+@click.option("--quiet", is_flag=True, help="Print only what needs attention: warnings, an unclean close.")
+def info(source: str, as_json: bool, quiet: bool) -> None:
+    """Describe a recording (sensors, duration, samples, gaps, reconnects, clock drift, battery) or
+    a results folder of `analyze` (strides, bouts, warnings, calibration messages)."""
+    import json
 
-    rec = read_recording(recording)
-    click.echo(describe(rec, inventory(rec, decode_recording(rec))))
+    if Path(source).is_dir():
+        from imu_logger.results import Results
+
+        res = Results.load(source)
+        facts, text = res.facts(), res.describe()
+        problems = [f"warning: {w}" for w in facts["warnings"]]
+    else:
+        from imu_logger.recording.reader import read_recording
+        from imu_logger.samples.decode import decode_recording
+        from imu_logger.samples.inventory import describe, describe_json, inventory
+
+        rec = read_recording(source)
+        table = inventory(rec, decode_recording(rec))
+        facts, text = describe_json(rec, table), describe(rec, table)
+        problems = [f"warning {w['placement']}: {w['message']}" for w in facts["warnings"]]
+        if not facts["closed_cleanly"]:
+            problems.insert(0, f"{source}: session did not close cleanly (crash or kill)")
+    if as_json:
+        click.echo(json.dumps(facts, indent=1, default=str))
+    elif quiet:
+        for line in problems:
+            click.echo(line)
+    else:
+        click.echo(text)
 
 
 @cli.group("import")

@@ -61,6 +61,28 @@ class Results:
             self.k2w = pd.concat([self.k2w, trials], ignore_index=True) if len(self.k2w) else trials
         return len(trials)
 
+    def facts(self) -> dict:
+        """What the results hold, JSON-ready (``info --json``): recording, duration, strides, bouts, messages."""
+        s, b = self.strides, self.bouts
+        walking = b[b["activity"] == "walking"] if len(b) else b
+        return {"results": str(self.source), "recording": str(self.recording) if self.recording else None,
+                "subject_id": self.session.get("subject_id", ""), "duration_s": self.gait.duration_s,
+                "strides": {side: int((s["side"] == side).sum()) for side in ("left", "right")},
+                "strides_ok": int((s["quality"].astype(str) == "ok").sum()) if len(s) else 0,
+                "walking_bouts": len(walking), "filter": self.gait.filter,
+                "warnings": list(self.gait.warnings), "calibration_messages": list(self.gait.calibration_messages)}
+
+    def describe(self) -> str:
+        """``facts`` as the text of ``imu-logger info``."""
+        f = self.facts()
+        lines = [f"results {f['results']} of {f['recording'] or 'an unknown recording'}",
+                 f"  subject {f['subject_id'] or '-'}, {f['duration_s'] / 3600:.2f} h, filter {f['filter'] or '-'}",
+                 f"  {f['walking_bouts']} walking bouts, {f['strides']['left']} left and "
+                 f"{f['strides']['right']} right strides ({f['strides_ok']} ok)"]
+        lines += [f"  warning: {w}" for w in f["warnings"]]
+        lines += [f"  calibration: {m}" for m in f["calibration_messages"]]
+        return "\n".join(lines)
+
     def save(self, out_dir: str | Path) -> Path:
         """Write the results folder: the tables of ``gait`` and the context in analysis.json."""
         self.gait.extra.update({

@@ -9,6 +9,7 @@ data and its strides are flagged (analysis.pipeline).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -63,8 +64,11 @@ def _default_filter() -> str:
                    "address (tcp://host:8786).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Cohort on the local Dask cluster: worker processes (default: one per core).")
+@click.option("--json", "as_json", is_flag=True,
+              help="End summary as JSON: the results (as `info --json`), or a cohort's table.")
+@click.option("--quiet", is_flag=True, help="No progress; at the end only warnings and failures.")
 def analyze(recordings: tuple[str, ...], out_dir: str, method: str, neutral: str | None, overwrite: bool,
-            scheduler: str, workers: int | None) -> None:
+            scheduler: str, workers: int | None, as_json: bool, quiet: bool) -> None:
     """Find walking bouts, strides, gait events and ankle metrics in each of RECORDINGS.
 
     One recording file: its results go into --out. Several, or a folder of recordings: a cohort,
@@ -74,18 +78,18 @@ def analyze(recordings: tuple[str, ...], out_dir: str, method: str, neutral: str
 
     pipeline = GaitPipeline(filter=method, neutral_interval_s=_parse_neutral(neutral))
     if len(recordings) == 1 and not Path(recordings[0]).is_dir():
-        _analyze_one(recordings[0], out_dir, pipeline, overwrite)
+        _analyze_one(recordings[0], out_dir, pipeline, overwrite, as_json, quiet)
     else:
-        _analyze_cohort(recordings, Path(out_dir), pipeline, overwrite, scheduler, workers)
+        _analyze_cohort(recordings, Path(out_dir), pipeline, overwrite, scheduler, workers, as_json, quiet)
 
 
-def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool) -> None:
+def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool, as_json: bool, quiet: bool) -> None:
     from imu_logger.api import analyze_recording, load_recording
     from imu_logger.output_paths import refuse_overwrite
 
     out = refuse_overwrite(out_dir, overwrite)
     data = load_recording(recording)
-    if data.duration_s >= PROGRESS_MIN_S:
+    if data.duration_s >= PROGRESS_MIN_S and not (quiet or as_json):
         with click.progressbar(length=100, label="analysing", file=sys.stderr) as bar:
             state = {"done": 0}
 
@@ -102,28 +106,41 @@ def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool) -> Non
     del data  # the samples are analysed: free them before writing
     res.save(out)
 
+    if as_json:
+        click.echo(json.dumps({**res.facts(), "results": str(out)}, indent=1, default=str))
+        return
     for w in res.gait.warnings:
         click.echo(f"warning: {w}", err=True)
+    if quiet:
+        return
     for m in res.gait.calibration_messages:
         click.echo(f"calibration: {m}", err=True)
     click.echo(headline(res, out))
 
 
 def _analyze_cohort(recordings: tuple[str, ...], out: Path, pipeline, overwrite: bool, scheduler: str,
-                    workers: int | None) -> None:
+                    workers: int | None, as_json: bool, quiet: bool) -> None:
     from imu_logger.cohort import find_recordings, run_cohort
 
     found = find_recordings(recordings)
     where = {"local": "a local Dask cluster", "serial": "this process"}.get(scheduler, f"the Dask cluster at {scheduler}")
-    click.echo(f"{len(found)} recordings, analysed on {where}", err=True)
-    with click.progressbar(length=len(found), label="cohort", file=sys.stderr) as bar:
-        def done(row: dict) -> None:
-            bar.label = f"cohort: {row['recording']} {row['status']}"
-            bar.update(1)
+    if quiet or as_json:
+        table = run_cohort(found, out, pipeline, scheduler, workers, overwrite)
+    else:
+        click.echo(f"{len(found)} recordings, analysed on {where}", err=True)
+        with click.progressbar(length=len(found), label="cohort", file=sys.stderr) as bar:
+            def done(row: dict) -> None:
+                bar.label = f"cohort: {row['recording']} {row['status']}"
+                bar.update(1)
 
-        table = run_cohort(found, out, pipeline, scheduler, workers, overwrite, done)
+            table = run_cohort(found, out, pipeline, scheduler, workers, overwrite, done)
+    if as_json:
+        click.echo(table.to_json(orient="records", indent=1))
+        return
     for row in table[table["status"] == "failed"].itertuples():
         click.echo(f"warning: {row.recording}: {row.error}", err=True)
+    if quiet:
+        return
     counts = table["status"].value_counts()
     click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + f"; cohort table in {out / 'cohort.csv'}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -71,6 +73,17 @@ def describe(rec: Recording, table: pd.DataFrame) -> str:
     for e in warnings:
         lines.append(f"  warning {e['placement']}: {e.get('message', '')}")
     return "\n".join(lines)
+
+
+def describe_json(rec: Recording, table: pd.DataFrame) -> dict:
+    """What ``describe`` says, as a JSON-ready dict (``imu-logger info --json``)."""
+    duration = rec.end.get("duration_s") if rec.end is not None else None
+    return {"recording": str(rec.path), "subject_id": rec.session.get("subject_id") or "",
+            "backend": rec.session.get("backend") or "", "software_version": rec.session.get("software_version"),
+            "closed_cleanly": rec.end is not None, "session_length_s": float(duration) if duration else None,
+            "sensors": json.loads(table.to_json(orient="records")),
+            "warnings": [{"placement": e.get("placement", ""), "message": e.get("message", "")}
+                         for e in rec.events_of("warning")]}
 
 
 def sensor_line(r) -> str:
