@@ -16,6 +16,7 @@ from analysis.columns import ACC, GYR, MAG, TIME
 from imu_logger.recording import generic
 from imu_logger.recording.reader import Recording
 from imu_logger.sensors import get_model
+from imu_logger.sensors._bytes import IndexedUuids
 from imu_logger.sensors.base import DecodedStream
 from imu_logger.samples.timebase import (ClockFit, Gap, fit_clock, gaps_from_counter, gaps_from_sensor_time,
                                  sample_clock_from_receive_times)
@@ -49,7 +50,7 @@ def _decode_connection(model_key: str, uuids: list[str], payloads: Sequence[byte
                              host_time_s=host_s[index] if index.size else np.zeros(0),
                              notification_index=index, sensor_time_s=rows[:, 0], corrupt=bad)
     model = get_model(model_key)
-    return model.decode([uuids[i] for i in char_index], payloads, host_s, rate_hz=rate_hz)
+    return model.decode(IndexedUuids(uuids, char_index), payloads, host_s, rate_hz=rate_hz)
 
 
 def _time_connection(stream: DecodedStream, rate_hz: float, imported: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import binascii
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numba
 import numpy as np
@@ -179,3 +179,34 @@ def packed_payloads(payloads: Sequence[bytes]) -> tuple[bytes, np.ndarray, np.nd
     lengths = np.fromiter((len(p) for p in items), np.int64, len(items))
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if items else lengths
     return b"".join(items), offsets, lengths
+
+
+class IndexedUuids(Sequence[str]):
+    """Each notification's characteristic UUID, stored as an index into a short list of UUIDs (as a
+    recording stores them): no string per notification. Indexing gives the UUID."""
+
+    def __init__(self, names: Sequence[str], index: np.ndarray) -> None:
+        self.names = [str(n) for n in names]
+        self.index = np.asarray(index, np.int64)
+
+    def __len__(self) -> int:
+        return int(self.index.size)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.names[k] for k in self.index[i].tolist()]
+        return self.names[int(self.index[i])]
+
+    def __iter__(self) -> Iterator[str]:
+        names = self.names
+        return (names[k] for k in self.index.tolist())
+
+
+def uuid_codes(uuids: Sequence[str], codes: dict[str, int], other: int) -> np.ndarray:
+    """``codes[uuid.lower()]`` (``other`` for a UUID not in ``codes``) of each notification, int8;
+    an :class:`IndexedUuids` is mapped through its short list."""
+    if isinstance(uuids, IndexedUuids):
+        table = np.array([codes.get(n.lower(), other) for n in uuids.names] or [other], np.int8)
+        return table[uuids.index]
+    lookup = {u: codes.get(str(u).lower(), other) for u in set(uuids)}
+    return np.fromiter((lookup[u] for u in uuids), np.int8, len(uuids))

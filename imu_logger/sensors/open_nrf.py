@@ -19,12 +19,13 @@ from __future__ import annotations
 import struct
 from typing import Sequence
 
+import numba
 import numpy as np
 
 from imu_logger.sensors._bytes import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, BatteryLevelService, check_inputs, crc16_ccitt,
     crc16_ccitt_many,
-    empty_stream, length_mismatch, packed_payloads, quantise, sample_block, unwrap_with_host,
+    empty_stream, length_mismatch, packed_payloads, quantise, sample_block, unwrap_with_host, uuid_codes,
 )
 from imu_logger.sensors.base import (
     GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
@@ -129,6 +130,23 @@ def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candida
     return ok
 
 
+@numba.njit(cache=True)
+def _per_sample(count: np.ndarray, host_s: np.ndarray, note: np.ndarray, first_s: np.ndarray, period_s: np.ndarray,
+                first_seq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per sample, from per packet: receive time, notification index, sensor time (first + i x period)
+    and counter (first + i), i the sample's place in its packet. One pass instead of a repeat each."""
+    n = int(count.sum())
+    host, index, sensor, counter = np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n, np.int64)
+    row = 0
+    for k in range(count.size):
+        for i in range(count[k]):
+            host[row], index[row] = host_s[k], note[k]
+            sensor[row] = first_s[k] + i * period_s[k]
+            counter[row] = first_seq[k] + i
+            row += 1
+    return host, index, sensor, counter
+
+
 class OpenNrf(BatteryLevelService, SensorModel):
     """Open nRF52840 format: batched samples, sample sequence numbers, µs clock, overflow flag, CRC."""
 
@@ -170,8 +188,7 @@ class OpenNrf(BatteryLevelService, SensorModel):
         if host is None:
             return empty_stream(True, True, True, length_mismatch(self.key, len(payloads)))
         buf, offsets, lengths = packed_payloads(payloads)
-        code = {u: {DATA_UUID: 0, CONTROL_UUID: 1}.get(str(u).lower(), 2) for u in set(uuids)}
-        kind = np.fromiter((code[u] for u in uuids), np.int8, len(uuids))
+        kind = uuid_codes(uuids, {DATA_UUID: 0, CONTROL_UUID: 1}, 2)
         reply = (kind == 1) & (lengths == 2) & (_byte(buf, offsets, 0) & 0x80 > 0)
         corrupt = [(int(i), f"open_nrf: notification from unexpected characteristic {uuids[i]}")
                    for i in np.flatnonzero((kind != 0) & ~reply)]
@@ -184,42 +201,42 @@ class OpenNrf(BatteryLevelService, SensorModel):
             return empty_stream(True, True, True, corrupt)
         head = _headers(buf, offsets[idx])
         n_arr = head["count"].astype(np.int64)
-        mag = (head["flags"] & FLAG_MAG) > 0
+        mag_flag = (head["flags"] & FLAG_MAG) > 0
         notes = [(int(i), "open_nrf: sensor FIFO overflowed, samples lost before this packet")
                  for i in idx[(head["flags"] & FLAG_OVERFLOW) > 0]]
-        raw = np.empty((int(n_arr.sum()), 9), np.float64)
-        raw[:, 6:9] = np.nan
+        total = int(n_arr.sum())
+        # one contiguous array per sensor: later passes (checks, tables) read each at full speed
+        acc, gyr, mag = np.empty((total, 3)), np.empty((total, 3)), np.full((total, 3), np.nan)
         first_row = np.cumsum(n_arr) - n_arr
         words = np.frombuffer(buf, np.uint8)
-        layout = lengths[idx] * 2 + mag  # equal length and mag flag: equal count and width
+        layout = lengths[idx] * 2 + mag_flag  # equal length and mag flag: equal count and width
         for key in np.unique(layout):  # one gather per packet layout (usually one)
             g = np.flatnonzero(layout == key)
-            n, width = int(n_arr[g[0]]), 9 if mag[g[0]] else 6
-            size = HEADER_LEN + n * width * 2
-            body = np.lib.stride_tricks.sliding_window_view(words, size)[offsets[idx[g]], HEADER_LEN:]
-            block = np.ascontiguousarray(body).view("<i2").reshape(g.size * n, width)
-            if g.size == idx.size:
-                raw[:, :width] = block
-            else:
-                raw[(first_row[g][:, None] + np.arange(n)).ravel(), :width] = block
-        for cols, field, unit in ((slice(0, 3), "acc_g", GRAVITY_MPS2), (slice(3, 6), "gyr_dps", DEG)):
+            n, width = int(n_arr[g[0]]), 9 if mag_flag[g[0]] else 6
+            packets = np.lib.stride_tricks.sliding_window_view(words, HEADER_LEN + n * width * 2)[offsets[idx[g]]]
+            block = packets.view("<i2")[:, HEADER_LEN // 2:].reshape(g.size, n, width)  # a view: one copy in all
+            rows = None if g.size == idx.size else (first_row[g][:, None] + np.arange(n)).ravel()
+            for out, k in ((acc, 0), (gyr, 3), (mag, 6)):
+                if k < width and rows is None:
+                    out.reshape(g.size, n, 3)[:] = block[:, :, k:k + 3]
+                elif k < width:
+                    out[rows] = block.reshape(-1, width)[:, k:k + 3]
+        for out, field, unit in ((acc, "acc_g", GRAVITY_MPS2), (gyr, "gyr_dps", DEG)):
             full_scale = head[field].astype(np.float64)
             if np.all(full_scale == full_scale[0]):  # one setting all day: no per-sample array
-                raw[:, cols] *= full_scale[0] * unit / 32768.0
+                out *= full_scale[0] * unit / 32768.0
             else:
-                raw[:, cols] *= (np.repeat(full_scale, n_arr) * unit / 32768.0)[:, None]
-        raw[:, 6:9] *= MAG_LSB_UT
-        si = raw
+                out *= (np.repeat(full_scale, n_arr) * unit / 32768.0)[:, None]
+        if mag_flag.any():
+            mag *= MAG_LSB_UT
         host_p = host[idx]
         per_s = head["period_us"].astype(np.float64) * 1e-6
         seq_u = unwrap_with_host(head["seq"].astype(np.int64), SEQ_MODULUS, float(np.median(per_s)), host_p)
         t_u = unwrap_with_host(head["t_us"].astype(np.int64), TIME_MODULUS, 1e-6, host_p)
-        within = np.arange(n_arr.sum()) - np.repeat(np.cumsum(n_arr) - n_arr, n_arr)
-        stream = DecodedStream(
-            acc_mps2=si[:, 0:3], gyr_radps=si[:, 3:6], mag_ut=si[:, 6:9],
-            host_time_s=np.repeat(host_p, n_arr), notification_index=np.repeat(idx.astype(np.int64), n_arr),
-            sensor_time_s=np.repeat(t_u * 1e-6, n_arr) + within * np.repeat(per_s, n_arr),
-            counter=np.repeat(seq_u, n_arr) + within, corrupt=corrupt, notes=notes)
+        host_s, note_index, sensor_s, counter = _per_sample(n_arr, host_p, idx.astype(np.int64), t_u * 1e-6, per_s, seq_u)
+        stream = DecodedStream(acc_mps2=acc, gyr_radps=gyr, mag_ut=mag, host_time_s=host_s,
+                               notification_index=note_index, sensor_time_s=sensor_s, counter=counter,
+                               corrupt=corrupt, notes=notes)
         return with_gravity_check(self.key, stream)
 
     def new_device(self, rate_hz: float | None = None) -> OpenNrfDevice:

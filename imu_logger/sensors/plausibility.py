@@ -7,6 +7,7 @@ norm of the samples taken at rest must be about 1 g whatever the mounting.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from imu_logger.sensors.base import GRAVITY_MPS2, DecodedStream
@@ -30,11 +31,9 @@ def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray
     """
     acc = np.asarray(acc_mps2, np.float64).reshape(-1, 3)
     gyr = np.asarray(gyr_radps, np.float64).reshape(-1, 3)
-    finite = np.isfinite(acc).all(axis=1) & np.isfinite(gyr).all(axis=1)
-    norm_g = np.linalg.norm(acc[finite], axis=1) / GRAVITY_MPS2
-    rest = np.linalg.norm(gyr[finite], axis=1) < REST_RATE_RADPS
-    if np.count_nonzero(rest) >= MIN_REST_SAMPLES:
-        median, (lo, hi), where = float(np.median(norm_g[rest])), REST_NORM_RANGE_G, "at rest"
+    norm_g, n_rest = _norms_rest_first(acc, gyr, REST_RATE_RADPS, GRAVITY_MPS2)
+    if n_rest >= MIN_REST_SAMPLES:
+        median, (lo, hi), where = float(np.median(norm_g[:n_rest])), REST_NORM_RANGE_G, "at rest"
     elif norm_g.size >= MIN_REST_SAMPLES:
         median, (lo, hi), where = float(np.median(norm_g)), ANY_NORM_RANGE_G, "over all samples"
     else:
@@ -43,6 +42,32 @@ def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray
         return None
     return (f"{model}: implausible scale: the median acceleration norm {where} is {median:.3g} g, "
             f"not about 1 g; these accelerations are not trustworthy")
+
+
+@numba.njit(cache=True)
+def _norms_rest_first(acc: np.ndarray, gyr: np.ndarray, rest_radps: float, g: float) -> tuple[np.ndarray, int]:
+    """|acc| / g (g units) of the rows with finite acc and gyr, those at rest (|gyr| < rest_radps) first
+    (in any order: only their median is used), and how many are at rest. One pass, no temporaries;
+    norms summed x² + y² + z² in that order, as np.linalg.norm does."""
+    n = acc.shape[0]
+    out = np.empty(n)
+    rest, moving = 0, n - 1
+    for i in range(n):
+        ax, ay, az, gx, gy, gz = acc[i, 0], acc[i, 1], acc[i, 2], gyr[i, 0], gyr[i, 1], gyr[i, 2]
+        if not (np.isfinite(ax) and np.isfinite(ay) and np.isfinite(az)
+                and np.isfinite(gx) and np.isfinite(gy) and np.isfinite(gz)):
+            continue
+        norm = np.sqrt(ax * ax + ay * ay + az * az) / g
+        if np.sqrt(gx * gx + gy * gy + gz * gz) < rest_radps:
+            out[rest] = norm
+            rest += 1
+        else:
+            out[moving] = norm
+            moving -= 1
+    # finite rows: [0, rest) at rest, (moving, n) moving; close the gap
+    n_moving = n - 1 - moving
+    out[rest:rest + n_moving] = out[moving + 1:].copy()
+    return out[:rest + n_moving], rest
 
 
 def with_gravity_check(model: str, stream: DecodedStream) -> DecodedStream:
