@@ -71,12 +71,30 @@ async def _drive(ws_url: str, url: str) -> dict:
             z.selectedIndex = 0; z.dispatchEvent(new Event('change'));
             return JSON.stringify([before, zoomed, s.getAttribute('viewBox')]); })()"""
         zoomed = (await call("Runtime.evaluate", expression=zoom, returnByValue=True))["result"]["value"]
+        # layout as rendered: every chart's title inside its chart and clear of its legend; charts use the
+        # page; the quality line opens the summary
+        layout = """JSON.stringify({
+            charts: Array.from(document.querySelectorAll('main svg')).map(v => {
+                const box = v.getBoundingClientRect(); const texts = Array.from(v.querySelectorAll('text'));
+                const title = texts.find(t => t.getAttribute('font-weight') === 'bold');
+                const legend = texts.filter(t => t.previousElementSibling && t.previousElementSibling.tagName === 'rect'
+                    && t.previousElementSibling.getAttribute('height') === '10');
+                const tb = title ? title.getBoundingClientRect() : null;
+                const overlap = tb ? legend.some(t => { const r = t.getBoundingClientRect();
+                    return r.left < tb.right && tb.left < r.right && r.top < tb.bottom && tb.top < r.bottom; }) : false;
+                return {w: box.width, clipped: tb ? (tb.left < box.left - 1 || tb.right > box.right + 1) : false,
+                        overlap: overlap, title: title ? title.textContent : ''}; }),
+            page: document.querySelector('main').getBoundingClientRect().width,
+            firstInSummary: document.querySelector('#verdict h2 + *').id,
+            boutButtons: document.querySelectorAll('button[data-bout]').length})"""
+        laid = json.loads((await call("Runtime.evaluate", expression=layout, returnByValue=True))["result"]["value"])
         height = (await call("Runtime.evaluate", expression="document.documentElement.scrollHeight",
                              returnByValue=True))["result"]["value"]
         shot = await call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                           clip={"x": 0, "y": 0, "width": 1200, "height": min(int(height), 7000), "scale": 1})
         await asyncio.sleep(0.2)
-        return {"errors": errors, "sections": sections, "zoom": zoomed, "png": base64.b64decode(shot["data"])}
+        return {"errors": errors, "sections": sections, "zoom": zoomed, "layout": laid,
+                "png": base64.b64decode(shot["data"])}
 
 
 def test_report_renders_in_headless_chromium(tmp_path, make_results):
@@ -117,5 +135,12 @@ def test_report_renders_in_headless_chromium(tmp_path, make_results):
         assert shown[key]["svgs"] >= 1, key
     before, zoomed, after = json.loads(out["zoom"])
     assert zoomed != before and after == before
+    laid = out["layout"]
+    assert laid["firstInSummary"] == "quality-line" and laid["boutButtons"] == 0
+    titled = [c for c in laid["charts"] if c["title"]]
+    assert len(titled) >= 15
+    assert not [c["title"] for c in titled if c["clipped"] or c["overlap"]]
+    widest = max(c["w"] for c in laid["charts"])
+    assert widest >= 0.95 * min(laid["page"] - 60, 1050)  # the timeline spans the page
     SCREENSHOT.write_bytes(out["png"])
     assert out["png"][:8] == b"\x89PNG\r\n\x1a\n" and len(out["png"]) > 50_000
