@@ -61,14 +61,22 @@ def principal_rotation_axis(gyr: np.ndarray, min_rate_radps: float = 1.0) -> np.
 
 
 def foot_axis_sign(axis: np.ndarray, acc: np.ndarray, quat: np.ndarray, pos: np.ndarray,
-                   segments: np.ndarray, min_step_m: float = 0.3) -> float:
-    """+1 if ``axis`` points to the foot's left, −1 if right, from stride displacements (see module doc)."""
+                   segments: np.ndarray, min_step_m: float = 0.3, max_step_m: float = 2.5) -> float:
+    """+1 if ``axis`` points to the foot's left, −1 if right, from stride displacements (see module doc).
+
+    Displacements (m) between ``min_step_m`` and ``max_step_m`` count, or all above ``min_step_m`` if
+    none is in range: one longer than any stride spans stances the first pass missed, and its direction
+    is drift (ipol 4-1, left foot: two such segments of 7.6 and 11 m decided the sign, by ±0.2 m).
+    """
     if len(segments) == 0:
         return 1.0
     s, e = segments[:, 0], segments[:, 1]
     d = pos[e] - pos[s]
     d[:, 2] = 0.0
-    ok = np.linalg.norm(d, axis=1) > min_step_m
+    step = np.linalg.norm(d, axis=1)
+    ok = (step > min_step_m) & (step < max_step_m)
+    if not ok.any():
+        ok = step > min_step_m
     if not ok.any():
         return 1.0
     u = acc[s[ok]] / np.linalg.norm(acc[s[ok]], axis=1)[:, None]

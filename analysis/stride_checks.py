@@ -106,12 +106,12 @@ def _nll_each(z: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
 #: fitted on ipol_feet subjects 1-5, 3 components: least BIC of 1-5 (benchmarks/bench_stride_checks.py
 #: prints the fit); subjects 6-10 held out
 IPOL_STEP_MODEL = StepModel(
-    weights=(0.04526, 0.1547, 0.8001),
-    means=((0.0214, -0.6288), (0.06142, -0.02894), (-0.003374, 0.003191)),
-    covs=(((0.00416, 0.006525), (0.006525, 0.2744)),
-          ((0.003255, 5.705e-05), (5.705e-05, 0.002249)),
-          ((0.0003305, 9.812e-06), (9.812e-06, 0.0004334))),
-    max_nll=3.82)
+    weights=(0.04678, 0.7890, 0.1642),
+    means=((0.02403, -0.6040), (-0.003579, 0.003407), (0.05767, -0.02791)),
+    covs=(((0.004421, 0.008278), (0.008278, 0.2754)),
+          ((0.0003194, 8.608e-06), (8.608e-06, 0.0002656)),
+          ((0.003212, -6.237e-05), (-6.237e-05, 0.002067))),
+    max_nll=3.864)
 
 
 def local_relative(strides: pd.DataFrame, window_s: float = LOCAL_WINDOW_S) -> np.ndarray:

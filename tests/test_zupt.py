@@ -90,3 +90,28 @@ def test_stance_minima_restores_a_missed_stance():
     fast[110:170] += 5.0
     assert zupt.stance_minima(missed, energy, fast, np.array([110]), np.array([170]), min_still_samples=3,
                               stance_gyr_max_radps=3.0)[1] == 0
+
+
+def _rest_readings(directions: np.ndarray, bias: np.ndarray, n: int = 200, seed: int = 1) -> np.ndarray:
+    """Still accelerometer samples (m/s²): gravity along each of ``directions`` (sensor frame) plus ``bias``."""
+    rng = np.random.default_rng(seed)
+    d = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    g = np.repeat(d, n // len(d), axis=0) * GRAVITY_MPS2
+    return g + bias + rng.normal(0, 0.02, g.shape)
+
+
+def test_rest_bias_from_one_resting_orientation_is_its_gravity_component():
+    bias = np.array([0.2, -0.1, 0.45])
+    flat = np.array([[0.5, 0.0, 0.87]])  # a foot that only ever rests flat, sensor pitched 30°
+    acc = _rest_readings(flat, bias)
+    b = zupt.rest_acc_bias(acc, np.ones(len(acc), bool))
+    u = flat[0] / np.linalg.norm(flat[0])
+    np.testing.assert_allclose(b, (bias @ u) * u, atol=0.01)  # the rest is unobservable and left at zero
+
+
+def test_rest_bias_from_several_orientations_is_the_whole_bias():
+    bias = np.array([0.2, -0.1, 0.45])
+    acc = _rest_readings(Rotation.random(12, random_state=3).apply([0.0, 0.0, 1.0]), bias, n=1200)
+    b = zupt.rest_acc_bias(acc, np.ones(len(acc), bool))
+    np.testing.assert_allclose(b, bias, atol=0.02)
+    assert not zupt.rest_acc_bias(acc, np.arange(len(acc)) < 40).any()  # too few still samples: no estimate
