@@ -118,8 +118,9 @@ def record(config_path, sensor_opts, backend, duration, out, subject, virtual_so
             if virtual_source == "walk" and not replay:
                 say("preparing the virtual sensors' simulated walker ...")
             specs = virtual_specs(cfg, virtual_source, replay)
+        marker_fd = sys.stdin.fileno() if sys.stdin.isatty() else None  # a note + Enter marks the time
         summary = record_session(cfg, out_path, backend, status=None if quiet or as_json else _status_printer(),
-                                 specs=specs, say=say)
+                                 specs=specs, say=say, marker_fd=marker_fd)
     except KeyboardInterrupt:  # before the session's own Ctrl-C handling is in place
         raise UserError("interrupted before recording started: nothing was recorded") from None
     if as_json or quiet:

@@ -32,8 +32,9 @@ def virtual_specs(cfg: RecordConfig, source: str = "walk", replay: str | None = 
 
 async def _run(cfg: RecordConfig, out: Path, backend_name: str,
                status: Callable[[str], None] | None, specs: dict | None,
-               say: Callable[[str], None] | None) -> SessionResult:
-    kwargs = dict(subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status, say=say)
+               say: Callable[[str], None] | None, marker_fd: int | None) -> SessionResult:
+    kwargs = dict(subject_id=cfg.subject_id, duration_s=cfg.duration_s, status=status, say=say,
+                  marker_fd=marker_fd)
     if backend_name == "virtual":
         from imu_logger.ble import virtual
         specs = specs if specs is not None else virtual_specs(cfg)
@@ -62,10 +63,11 @@ def summarise(result: SessionResult) -> str:
 
 def record_session(cfg: RecordConfig, out: Path, backend_name: str,
                    status: Callable[[str], None] | None = None, specs: dict | None = None,
-                   say: Callable[[str], None] | None = None) -> str:
+                   say: Callable[[str], None] | None = None, marker_fd: int | None = None) -> str:
     """Record until the duration elapses or Ctrl-C; return the summary text.
 
     ``specs`` (virtual backend only): the virtual sensors to serve, from :func:`virtual_specs`;
-    ``say`` gets the connection progress lines, ``status`` the live status block.
+    ``say`` gets the connection progress lines, ``status`` the live status block; each line read
+    from ``marker_fd`` (the terminal) is a marker with its time.
     """
-    return summarise(asyncio.run(_run(cfg, out, backend_name, status, specs, say)))
+    return summarise(asyncio.run(_run(cfg, out, backend_name, status, specs, say, marker_fd)))

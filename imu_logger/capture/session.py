@@ -8,6 +8,7 @@ and makes it all durable. Each sensor has its own task that reconnects with back
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -295,7 +296,7 @@ class Session:
                  subject_id: str = "", duration_s: float | None = None,
                  scan_timeout_s: float = 10.0, max_backoff_s: float = 30.0,
                  status: Callable[[str], None] | None = None,
-                 say: Callable[[str], None] | None = None) -> None:
+                 say: Callable[[str], None] | None = None, marker_fd: int | None = None) -> None:
         placements = [t.placement for t in targets]
         if len(set(placements)) != len(placements):
             raise UserError(f"a placement is named twice: {', '.join(placements)}")
@@ -312,9 +313,27 @@ class Session:
         self._stop = asyncio.Event()
         self._stopped_by = "duration"
         self._recording_since_ns = 0
+        self.marker_fd = marker_fd
+        self._marker_text = b""
 
     def _emit(self, kind: str, placement: str = "", **fields) -> None:
         self._events.append((kind, time.monotonic_ns(), time.time_ns(), placement, fields))
+
+    def mark(self, text: str = "") -> None:
+        """A marker at this moment (a note of what the walker does), saved as a ``marker`` event."""
+        self._emit("marker", "", message=text or "marker")
+        elapsed = (time.monotonic_ns() - self._recording_since_ns) * 1e-9 if self._recording_since_ns else 0.0
+        self.say(f"marker at {elapsed:.1f} s: {text or 'marker'}")
+
+    def _read_markers(self) -> None:
+        """Each line on ``marker_fd`` (the terminal: type a note, press Enter) is a marker."""
+        data = os.read(self.marker_fd, 4096)
+        if not data:  # end of input: no more markers
+            asyncio.get_running_loop().remove_reader(self.marker_fd)
+            return
+        *lines, self._marker_text = (self._marker_text + data).split(b"\n")
+        for line in lines:
+            self.mark(line.decode("utf-8", "replace").strip())
 
     def request_stop(self, by: str = "signal") -> None:
         """Ask the session to stop cleanly (Ctrl-C, SIGTERM, end of duration)."""
@@ -359,6 +378,9 @@ class Session:
                 writer.add_sensor(link.info())
             self.say(f"recording to {self.out} "
                      + (f"for {self.duration_s:g} s" if self.duration_s else "until Ctrl-C"))
+            if self.marker_fd is not None:
+                loop.add_reader(self.marker_fd, self._read_markers)
+                self.say("type a note and press Enter to mark the time in the recording")
             tasks = [asyncio.create_task(self._keep_connected(link, lock)) for link in self.links]
             flusher = asyncio.create_task(self._flush_every_second(writer))
             try:
@@ -375,6 +397,8 @@ class Session:
             await asyncio.gather(flusher, return_exceptions=True)
             self._write_pending(writer)
         finally:
+            if self.marker_fd is not None:
+                loop.remove_reader(self.marker_fd)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
                     loop.remove_signal_handler(sig)
