@@ -51,3 +51,6 @@ def test_typed_lines_become_markers_with_their_time(tmp_path):
     cli_ok("export", out, "--what", "events", "--out", tmp_path / "x")
     events = pd.read_csv(tmp_path / "x" / "events.csv")
     assert list(events.loc[events["kind"] == "marker", "message"]) == ["stairs up", "marker", "sat down"]
+    cli_ok("report", out, "--out", tmp_path / "r.html")
+    day = (tmp_path / "r.html").read_text().split('<section id="timeline">')[1].split("</section>")[0]
+    assert "Markers noted while recording: " in day and "stairs up; " in day and " sat down." in day

@@ -175,7 +175,11 @@ def _timeline(res: Results) -> str:
     options = "".join(f'<option value="{int(b.bout_id)}" data-lo="{b.start_s:.2f}" data-hi="{b.end_s:.2f}">'
                       f'bout {int(b.bout_id)}: {_wall(res, b.start_s)}, {(b.end_s - b.start_s) / 60:.1f} min</option>'
                       for b in walking.sort_values("start_s").itertuples())
-    return ("<p>Activity through the recording and the median of each walking bout, per side. "
+    start_mono = int(res.session.get("start_mono_ns", 0) or 0)
+    marks = [f"{_wall(res, (e['mono_ns'] - start_mono) * 1e-9)} {e.get('message', 'marker')}"
+             for e in res.events if e.get("kind") == "marker"]
+    noted = (f"<p>Markers noted while recording: {escape('; '.join(marks))}.</p>" if marks else "")
+    return (noted + "<p>Activity through the recording and the median of each walking bout, per side. "
             "Hover a dot for its bout; choose a bout to zoom the charts on it.</p>"
             f'<p><label>Zoom on <select id="bout-zoom"><option value="">the whole day</option>{options}</select>'
             f"</label> ({len(walking)} walking bouts)</p>" + "".join(charts))
