@@ -17,8 +17,8 @@ still samples observe (for a foot that rests flat, the component along its resti
 from them and removed before integration. On ipol_feet the left sensor reads 10.1-10.4 m/s² at rest and the
 right 9.86-9.93 (every subject), and left feet walked further than right ones on the same trial (median L-R
 +0.41 m on subjects 1-5, +0.26 m on 6-10); with the bias removed +0.19 / -0.02 m (bench_stride_bias.py).
-A scale factor instead (acc · g/|a_rest|) over-corrects: L-R -0.5 m. Simulated 0.3 m/s² biases: stride
-|error| mean 1.07 % -> 0.18 %.
+A scale factor instead (acc · g/|a_rest|) over-corrects: L-R -0.32 / -0.59 m. Simulated 0.3 m/s² biases:
+stride |error| mean 1.07 % -> 0.18 %.
 
 Trajectory (``foot_trajectory``): strapdown integration between zero-velocity periods. Orientation is
 integrated from the gyroscope (bias estimated from the still samples) and pulled towards the measured
