@@ -1,6 +1,6 @@
 """Whole analysis of a 16-hour, 4-sensor, 100 Hz day from the recording file: time, memory, ratio to ahrs.
 
-Run: .venv/bin/python benchmarks/bench_analyze.py [RECORDING] [--stages]
+Run: .venv/bin/python benchmarks/bench_analyze.py [RECORDING] [--stages] [--profile N]
 
 Without RECORDING, a simulated 16-hour day (seed 3, random mounting, sensor errors, scenario 'day')
 is generated once with ``imu-logger simulate`` in a child process and cached as
@@ -10,6 +10,8 @@ analysis.pipeline.analyze, timed end to end, with the peak resident memory (ru_m
 Baseline in the same run: the ahrs Madgwick filter's per-sample Python loop, timed on a 20 000-sample
 slice of the same data and scaled to every sample of the day (4 sensors).
 
+``--profile N`` runs the file-to-tables part under cProfile (which slows Python-heavy code, the reader
+most) and prints its N costliest functions by own time and by cumulative time.
 ``--stages`` then runs calibration (analysis.calibration.calibrate) and the angle table
 (analysis.angles.angles_from_calibration) once more on their own, printing each one's time and the peak
 resident memory it added above what was resident when it started (sampled every 20 ms).
@@ -18,6 +20,8 @@ resident memory it added above what was resident when it started (sampled every 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import resource
 import subprocess
 import sys
@@ -121,8 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("recording", nargs="?", type=Path, help=f"default: {CACHE} (generated once)")
     parser.add_argument("--stages", action="store_true", help="time calibration and angles on their own too")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile: print the N costliest functions")
     args = parser.parse_args()
     path = args.recording or ensure_recording(CACHE)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     t0 = time.perf_counter()
     rec = read_recording(path)
     decoded = decode_recording(rec)
@@ -138,6 +146,8 @@ def main() -> None:
         res = analyze(samples, gaps, progress=lambda f, s: stages.append((time.perf_counter() - t1, s, mem.lap())))
     t_analyze = time.perf_counter() - t1
     total = time.perf_counter() - t0
+    if profiler is not None:
+        profiler.disable()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2  # Linux: kB
     n = sum(len(df) for df in samples.values())
     hours = max(df["time_s"].iloc[-1] for df in samples.values()) / 3600
@@ -158,6 +168,10 @@ def main() -> None:
           f"ratio ahrs / analyze end to end = {ahrs_s / total:.1f}x")
     walk = res.bouts[res.bouts["activity"] == "walking"]
     print(f"found {len(walk)} walking bouts, {len(res.strides)} strides; warnings: {len(res.warnings)}")
+    if profiler is not None:
+        for key in ("tottime", "cumulative"):
+            print(f"--- cProfile, top {args.profile} by {key} (timings above are inflated by the profiler) ---")
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(key).print_stats(args.profile)
     if args.stages:
         del res
         stage_report(samples)
