@@ -10,8 +10,12 @@ import shutil
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
+
+from analysis.conventions import GRAVITY_MPS2
 
 pytest_plugins = ["pytester"]  # tests/test_shared_data_rule.py runs pytest on a folder without ../shared
 
@@ -101,3 +105,19 @@ def make_results():
     a simulated walk recording and a results directory holding its truth tables under the analyze file
     names (strides.csv, bouts.csv, angles.parquet, analysis.json), for the report and export tests."""
     return _make_results
+
+
+def assert_gravity_at_rest(samples: pd.DataFrame) -> None:
+    """The first 100 samples of an imported sensor (at rest in the fixtures) read 1 g within 10 %."""
+    norm = np.linalg.norm(samples[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
+    assert abs(np.median(norm) / GRAVITY_MPS2 - 1) < 0.1
+
+
+def assert_ipol_3_2_strides(recording: Path, out: Path) -> None:
+    """``imu-logger analyze`` of a recording of IPOL trial 3-2 finds its footsteps: per foot at most four
+    fewer strides than the reference's footsteps (first and last steps, the U-turn), never more."""
+    cli_ok("analyze", recording, "--out", out)
+    strides = pd.read_csv(out / "strides.csv")
+    meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
+    for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
+        assert len(meta[key]) - 4 <= (strides["side"] == side).sum() <= len(meta[key])

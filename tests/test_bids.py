@@ -16,12 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import IPOL_FIXTURE, cli_fails, cli_ok
+from conftest import IPOL_FIXTURE, assert_gravity_at_rest, assert_ipol_3_2_strides, cli_fails, cli_ok
 from imu_logger.formats.bids import rows_with_gaps
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
-G = 9.80665
 
 
 def validator() -> str:
@@ -143,16 +142,11 @@ def test_another_systems_dataset_imports_and_analyses(tmp_path):
                                raw[["Gyr_X", "Gyr_Y", "Gyr_Z"]], rtol=1e-5, atol=1e-6)  # deg/s -> rad/s
     np.testing.assert_allclose(right[["mag_x_ut", "mag_y_ut", "mag_z_ut"]], raw[["Mag_X", "Mag_Y", "Mag_Z"]] * 48,
                                rtol=1e-5, atol=1e-6)  # T -> µT
-    norm = np.linalg.norm(right[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
-    assert abs(np.median(norm) / G - 1) < 0.1
+    assert_gravity_at_rest(right)
     cli_ok("export", rec, "--format", "bids", "--out", tmp_path / "again")  # keeps subject and task
     assert [p.name for p in (tmp_path / "again").rglob("*leftfoot*_motion.tsv")] == [
         "sub-pp01_task-walk_tracksys-leftfoot_run-1_motion.tsv"]
-    cli_ok("analyze", rec, "--out", tmp_path / "res")
-    strides = pd.read_csv(tmp_path / "res" / "strides.csv")
-    meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
-    for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
-        assert len(meta[key]) - 4 <= (strides["side"] == side).sum() <= len(meta[key])
+    assert_ipol_3_2_strides(rec, tmp_path / "res")
 
 
 def test_malformed_bids_files_get_one_line_errors(tmp_path):

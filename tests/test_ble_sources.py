@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from imu_logger.ble.faults import FaultInjector, Faults
 from imu_logger.ble.sources import ArraySource, ReplaySource, SignalSource, SimpleMotionSource, at_rate
 from imu_logger.errors import UserError
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 
 
 def test_simple_motion_is_a_consistent_rotation_with_gravity():

@@ -6,20 +6,17 @@ the real IPOL trial 3-2 signals (tests/data/ipol_feet) as three synchronised Opa
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
-import pytest
 
-from conftest import IPOL_FIXTURE, cli_fails, cli_ok
+from conftest import IPOL_FIXTURE, assert_gravity_at_rest, assert_ipol_3_2_strides, cli_fails, cli_ok
 from imu_logger.formats.apdm_h5 import read_apdm_h5
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
-G = 9.80665
 START_US = 1_700_000_000_000_000  # 2023-11-14T22:13:20Z
 LOST = slice(1000, 1012)  # twelve samples of the left foot never reached the file
 
@@ -67,13 +64,8 @@ def test_apdm_file_imports_with_labels_mapped_and_analyses(tmp_path):
     np.testing.assert_allclose(left.data[["gyr_x_radps", "gyr_y_radps", "gyr_z_radps"]],
                                feet["Left Foot"][["Gyr_X", "Gyr_Y", "Gyr_Z"]], rtol=1e-6, atol=1e-6)
     assert np.nanmedian(np.linalg.norm(left.data[["mag_x_ut", "mag_y_ut", "mag_z_ut"]], axis=1)) > 20  # µT
-    norm = np.linalg.norm(left.data[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]].to_numpy(float)[:100], axis=1)
-    assert abs(np.median(norm) / G - 1) < 0.1
-    cli_ok("analyze", rec, "--out", tmp_path / "res")
-    strides = pd.read_csv(tmp_path / "res" / "strides.csv")
-    meta = json.loads((IPOL_FIXTURE / "3-2.json").read_text())
-    for side, key in (("left", "LeftFootEvents"), ("right", "RightFootEvents")):
-        assert len(meta[key]) - 4 <= (strides["side"] == side).sum() <= len(meta[key])
+    assert_gravity_at_rest(left.data)
+    assert_ipol_3_2_strides(rec, tmp_path / "res")
 
 
 def test_usual_labels_map_by_name_and_unknown_ones_are_left_out(tmp_path):

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imu_logger.sensors import MODELS
-from imu_logger.sensors.base import GRAVITY_MPS2, DecodedStream
+from analysis.conventions import GRAVITY_MPS2
+from imu_logger.sensors.base import DecodedStream
 
 KEYS = sorted(MODELS)
 #: decoded-minus-true bound per model (acc m/s², gyro rad/s): the model's quantisation step

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from imu_logger.sensors._bytes import crc16_ccitt
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.open_nrf import CONTROL_UUID, DATA_UUID, OpenNrf
 
 MODEL = OpenNrf()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imu_logger.sensors._bytes import DEG, IndexedUuids
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.open_nrf import (ACC_RANGES_G, CONTROL_UUID, DATA_UUID, GYR_RANGES_DPS, OpenNrf,
                                          build_packet)
 from imu_logger.sensors.plausibility import REST_RATE_RADPS, gravity_norm_warning

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.polar_pmd import (
     ACC, GYRO, MAG, PMD_CP, PMD_DATA, PolarVeritySense, data_frame, delta_decode, delta_encode,
 )

@@ -23,7 +23,7 @@ from imu_logger.ble.sources import ArraySource, ReplaySource
 from imu_logger.capture.session import Session
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.polar_pmd import ACC, GYRO, PMD_CP, PMD_DATA, data_frame
 
 SECONDS = 8.0

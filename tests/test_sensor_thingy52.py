@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.thingy52 import CONFIG, RAW, Thingy52, encode_raw
 
 MODEL = Thingy52()

@@ -36,10 +36,9 @@ from .chain import AnkleChain
 from .columns import LOWER_BACK_STRIDE_COLUMNS, PLACEMENT, add_lower_back_columns, lower_back_strides
 from .frame import LowerBackFrame
 from .gait import LowerBackGait
-from .pelvis import PELVIS_COLUMNS, PelvisMotion
-from .shock import SHOCK_COLUMNS, SacralShock
-from .trunk import TRUNK_COLUMNS, TrunkLean
+from .pelvis import PelvisMotion
+from .shock import SacralShock
+from .trunk import TrunkLean
 
-__all__ = ["AnkleChain", "LOWER_BACK_STRIDE_COLUMNS", "PELVIS_COLUMNS", "PLACEMENT", "SHOCK_COLUMNS", "TRUNK_COLUMNS",
-           "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean", "add_lower_back_columns",
+__all__ = ["AnkleChain", "LOWER_BACK_STRIDE_COLUMNS", "PLACEMENT", "LowerBackFrame", "LowerBackGait", "PelvisMotion", "SacralShock", "TrunkLean", "add_lower_back_columns",
            "lower_back_strides"]

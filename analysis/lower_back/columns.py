@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.columns import LOWER_BACK_COLUMNS
 from analysis.errors import UserError
 
 from .frame import LowerBackFrame
 from .gait import LowerBackGait
-from .pelvis import PELVIS_COLUMNS, PelvisMotion
-from .shock import SHOCK_COLUMNS, SacralShock
-from .trunk import TRUNK_COLUMNS, TrunkLean
+from .pelvis import PelvisMotion
+from .shock import SacralShock
+from .trunk import TrunkLean
 
 PLACEMENT = "lower_back"
 #: columns the lower back adds to strides.csv, in order
-LOWER_BACK_STRIDE_COLUMNS = (*PELVIS_COLUMNS, *TRUNK_COLUMNS, *SHOCK_COLUMNS)
+LOWER_BACK_STRIDE_COLUMNS = LOWER_BACK_COLUMNS  # defined with every column name, in analysis.columns
 
 
 def add_lower_back_columns(strides: pd.DataFrame, samples: dict[str, pd.DataFrame],

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.algorithm import Algorithm
-from analysis.columns import ACC, SHOCK_COLUMNS, TIME
+from analysis.columns import ACC, TIME
 from analysis.conventions import GRAVITY_MPS2
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.columns import TRUNK_COLUMNS
-
 from .frame import LowerBackFrame
 from .strides_window import StrideWindowMetric, stride_slices
 

@@ -19,7 +19,7 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from imu_logger.errors import UserError
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 
 Block = tuple[np.ndarray, np.ndarray, np.ndarray]
 

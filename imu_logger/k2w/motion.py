@@ -16,7 +16,7 @@ import numpy as np
 
 from imu_logger.ble.sources import EARTH_FIELD_UT, Block
 from imu_logger.errors import UserError
-from imu_logger.sensors.base import GRAVITY_MPS2
+from analysis.conventions import GRAVITY_MPS2
 
 #: tibial inclination of each virtual trial (°): the left ankle is the stiffer one, as in the demo
 VIRTUAL_LUNGE_DEG = {"left": (31.0, 33.0, 32.0), "right": (40.0, 42.0, 41.0)}

@@ -21,8 +21,6 @@ from typing import Sequence
 
 import numpy as np
 
-from analysis.conventions import GRAVITY_MPS2  # one standard gravity for the whole path
-
 
 
 @dataclass(frozen=True)

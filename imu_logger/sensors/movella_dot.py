@@ -12,8 +12,9 @@ from typing import Sequence
 import numpy as np
 
 from imu_logger.sensors._bytes import DEG, check_inputs, empty_stream, length_mismatch, unwrap_with_host
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.base import (
-    GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
+    CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
 from imu_logger.sensors.plausibility import with_gravity_check
 

@@ -27,8 +27,9 @@ from imu_logger.sensors._bytes import (
     crc16_ccitt_many,
     empty_stream, length_mismatch, packed_payloads, quantise, sample_block, unwrap_with_host, uuid_codes,
 )
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.base import (
-    GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
+    CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
 from imu_logger.sensors.plausibility import with_gravity_check
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from imu_logger.sensors.base import GRAVITY_MPS2, DecodedStream
+from analysis.conventions import GRAVITY_MPS2
+from imu_logger.sensors.base import DecodedStream
 
 #: angular rate below which a sample counts as at rest, rad/s (about 6 °/s: still, or standing)
 REST_RATE_RADPS = 0.1

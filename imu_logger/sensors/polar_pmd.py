@@ -24,8 +24,9 @@ from imu_logger.sensors._bytes import (
     BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, DEG, PendingSamples, BatteryLevelService, check_inputs, empty_stream,
     length_mismatch, quantise,
 )
+from analysis.conventions import GRAVITY_MPS2
 from imu_logger.sensors.base import (
-    GRAVITY_MPS2, CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
+    CharacteristicSpec, DecodedStream, DeviceEmulator, GattWrite, SensorModel, ServiceSpec,
 )
 from imu_logger.sensors.plausibility import with_gravity_check
 
