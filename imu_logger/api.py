@@ -25,7 +25,8 @@ from imu_logger.errors import UserError
 from imu_logger.recording.reader import Recording, read_recording
 from imu_logger.results import Results
 from imu_logger.samples.decode import GAP_COLUMNS, decode_recording
-from imu_logger.samples.inventory import inventory
+from imu_logger.samples.inventory import decoder_notes, inventory
+from imu_logger.sensors.plausibility import IMPLAUSIBLE_SCALE
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RecordingData:
     events: list[dict]
     truncated: bool  # cut short by a crash: read up to its last complete record
     empty_placements: tuple[str, ...]  # sensors of the session with no samples at all
+    notes: tuple[str, ...] = ()  # the decoders' notes ("placement: text"): stop events, implausible scale
 
     @property
     def duration_s(self) -> float:
@@ -67,7 +69,8 @@ def load_recording(source: str | Path | Recording) -> RecordingData:
         gaps=pd.concat(gap_frames, ignore_index=True) if gap_frames else pd.DataFrame(columns=list(GAP_COLUMNS)),
         session=dict(rec.session), start_wall_ns=int(start) if start is not None else None,
         inventory=inventory(rec, decoded), events=list(rec.events), truncated=rec.truncated,
-        empty_placements=tuple(p for p, s in decoded.items() if not len(s.data)))
+        empty_placements=tuple(p for p, s in decoded.items() if not len(s.data)),
+        notes=tuple(decoder_notes(decoded)))
 
 
 def analyze_recording(source: str | Path | RecordingData, pipeline: GaitPipeline | None = None,
@@ -84,6 +87,7 @@ def analyze_recording(source: str | Path | RecordingData, pipeline: GaitPipeline
         notes.append(f"the recording was cut short (no proper end): analysed its first {data.duration_s:.0f} s, "
                      "up to the last complete record")
     notes += [f"{p}: no samples in the recording" for p in data.empty_placements]
+    notes += [n for n in data.notes if IMPLAUSIBLE_SCALE in n]  # a wrong scale is never data without a word
     gait.warnings[:0] = notes
     gait.recording, gait.truncated = str(data.path.resolve()), data.truncated
     return _session_results(data, gait)

@@ -171,11 +171,12 @@ def info(source: str, as_json: bool, quiet: bool) -> None:
     else:
         from imu_logger.recording.reader import read_recording
         from imu_logger.samples.decode import decode_recording
-        from imu_logger.samples.inventory import describe, describe_json, inventory
+        from imu_logger.samples.inventory import decoder_notes, describe, describe_json, inventory
 
         rec = read_recording(source)
-        table = inventory(rec, decode_recording(rec))
-        facts, text = describe_json(rec, table), describe(rec, table)
+        decoded = decode_recording(rec)
+        table, notes = inventory(rec, decoded), decoder_notes(decoded)
+        facts, text = {**describe_json(rec, table), "notes": notes}, describe(rec, table, notes)
         problems = [f"warning {w['placement']}: {w['message']}" for w in facts["warnings"]]
         if not facts["closed_cleanly"]:
             problems.insert(0, f"{source}: session did not close cleanly (crash or kill)")

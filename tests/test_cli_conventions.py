@@ -60,3 +60,24 @@ def test_record_json_end_summary(tmp_path):
                               "--out", out, "--json"))
     assert facts["recording"] == str(out) and facts["closed_cleanly"] is True
     assert {s["placement"] for s in facts["sensors"]} == {"left_shin", "left_foot", "right_shin", "right_foot"}
+
+
+def test_an_implausible_scale_reaches_info_and_the_analysis_warnings(tmp_path):
+    """A sensor whose accelerations read 0.45 g at rest (Polar frames decoded with a wrong factor,
+    issue 12) is never silent: info shows the decoder's note and analyze warns."""
+    import dataclasses
+
+    from gait_sim import SimConfig, simulate
+    from gait_sim.config import Scenario
+    from imu_logger.recording.simulated import write_simulated_recording
+
+    sim = simulate(SimConfig(minutes=0.5, seed=1, scenario=Scenario(kind="walk")))
+    df = sim.signals["left_foot"]
+    df[["acc_x_mps2", "acc_y_mps2", "acc_z_mps2"]] *= 0.45
+    rec = tmp_path / "halved.mcap"
+    write_simulated_recording(dataclasses.replace(sim), rec, {p: "open_nrf" for p in sim.signals})
+    text = cli_ok("info", rec)
+    assert "note left_foot: open_nrf: implausible scale: the median acceleration norm" in text
+    assert "note right_foot" not in text
+    out = cli_ok("analyze", rec, "--out", tmp_path / "res")
+    assert "warning: left_foot: open_nrf: implausible scale" in out

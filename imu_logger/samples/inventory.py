@@ -56,8 +56,8 @@ def inventory(rec: Recording, samples: dict[str, SensorSamples]) -> pd.DataFrame
     return pd.DataFrame(rows, columns=list(INVENTORY_COLUMNS))
 
 
-def describe(rec: Recording, table: pd.DataFrame) -> str:
-    """Human-readable text of a recording's inventory, gaps and state."""
+def describe(rec: Recording, table: pd.DataFrame, notes: list[str] = ()) -> str:
+    """Human-readable text of a recording's inventory, gaps and state, and the decoders' ``notes``."""
     # the end metadata is written only by a clean close, whatever it holds
     duration = rec.end.get("duration_s") if rec.end is not None else None
     lines = [f"recording {rec.path}",
@@ -72,7 +72,13 @@ def describe(rec: Recording, table: pd.DataFrame) -> str:
     warnings = rec.events_of("warning")
     for e in warnings:
         lines.append(f"  warning {e['placement']}: {e.get('message', '')}")
+    lines += [f"  note {n}" for n in notes]
     return "\n".join(lines)
+
+
+def decoder_notes(samples: dict[str, SensorSamples]) -> list[str]:
+    """The decoders' notes of every sensor, once each, as ``placement: text``."""
+    return list(dict.fromkeys(f"{p}: {text}" for p, s in samples.items() for _, text in s.notes))
 
 
 def describe_json(rec: Recording, table: pd.DataFrame) -> dict:

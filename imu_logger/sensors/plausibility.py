@@ -23,6 +23,9 @@ REST_NORM_RANGE_G = (0.85, 1.15)
 ANY_NORM_RANGE_G = (0.6, 1.6)
 
 
+#: the words that start a scale warning (analysis warnings pick them out of the decoder notes)
+IMPLAUSIBLE_SCALE = "implausible scale"
+
 def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray) -> str | None:
     """A one-line warning naming ``model`` when the acceleration norm cannot be gravity, else None.
 
@@ -41,7 +44,7 @@ def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray
         return None
     if lo <= median <= hi:
         return None
-    return (f"{model}: implausible scale: the median acceleration norm {where} is {median:.3g} g, "
+    return (f"{model}: {IMPLAUSIBLE_SCALE}: the median acceleration norm {where} is {median:.3g} g, "
             f"not about 1 g; these accelerations are not trustworthy")
 
 
