@@ -76,7 +76,7 @@ def scan(backend: str, timeout: float) -> None:
 
 @cli.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="TOML file naming the sensors (see imu_logger/config.py).")
+              help="TOML file naming the sensors (see the README and imu_logger/capture/config.py).")
 @click.option("--sensor", "sensor_opts", multiple=True, metavar="PLACEMENT=MODEL[@ADDRESS]",
               help=f"A sensor to record; placements: {', '.join(PLACEMENTS)}.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="platform", show_default=True)
