@@ -18,9 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.ipol_validation import (TRIAL_DISTANCE_M, by_subject, distance_drivers, distance_table,  # noqa: E402,F401
-                                      evaluate_all, evaluate_trial, load_foot, summarise, trial_names, zupt_path)
-from analysis.validation import match_footsteps, reference_footsteps, trial_swings  # noqa: E402,F401
+from analysis.ipol_validation import distance_drivers, distance_table, evaluate_all, summarise  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
 

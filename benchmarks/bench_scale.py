@@ -57,8 +57,6 @@ def _maxrss_gb() -> float:
 
 def child_analyze(path: Path, with_ahrs: bool) -> dict:
     """File to tables as `imu-logger analyze` does; times, peak memory, and the ahrs loop on a slice."""
-    import numpy as np
-
     from analysis.columns import ACC, GYR
     from imu_logger.api import analyze_recording, load_recording
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.columns import ACC, GYR, MAG, TIME
+from analysis.columns import TIME
 from analysis.conventions import GRAVITY_MPS2
 from analysis.errors import UserError
 
