@@ -28,7 +28,7 @@ from imu_logger.capture.session import Session
 from imu_logger.recording.reader import read_recording
 from imu_logger.samples.decode import decode_recording
 
-SECONDS = 90.0
+SECONDS = 60.0
 PEAK_DORSIFLEXION_TOLERANCE_DEG = 1.5  # the accuracy the live path must keep (issue 12)
 
 
