@@ -30,7 +30,8 @@ def add_flag(quality: pd.Series, mask: np.ndarray, flag: str) -> pd.Series:
     """``quality`` with ``flag`` added where ``mask`` is true, keeping the one order."""
     q = quality.astype(object).to_numpy().copy()
     for i in np.flatnonzero(mask):  # flagged rows only
-        old = [] if q[i] in ("ok", "", None) or q[i] is pd.NA else str(q[i]).split("|")
+        unflagged = pd.isna(q[i]) or q[i] in ("ok", "")  # missing first: `NA in (...)` would compare with NA
+        old = [] if unflagged else str(q[i]).split("|")
         q[i] = join_flags([*old, flag])
     return pd.Series(q, index=quality.index)
 

@@ -100,13 +100,14 @@ def quality_line(res: Results, day: pd.DataFrame, n_found: int) -> tuple[str, bo
     lost = (100.0 * inv["missing_samples"].sum() / max(int((inv["samples"] + inv["missing_samples"]).sum()), 1)
             if inv is not None and len(inv) else float("nan"))
     usable = 100.0 * len(res.strides) / n_found if n_found else float("nan")
+    doubts = _doubts(res)
     facts = [f"{_num(lost, 1)} % of samples missing" if np.isfinite(lost) else "sensor inventory unknown",
              f"{_num(usable, 0)} % of strides trusted and in walking bouts" if np.isfinite(usable) else "no strides",
-             f"{len(_doubts(res))} doubt(s) from calibration and recording (see Data quality)"]
+             f"{len(doubts)} doubt(s) from calibration and recording (see Data quality)"]
     if implausible:
         return ("Data quality: NOT RELIABLE: values no walking stride can have (" + "; ".join(implausible) +
                 ") mean a measurement problem, not a finding; " + ", ".join(facts) + "."), False
-    worry = _doubts(res) or (np.isfinite(lost) and lost > 5) or (np.isfinite(usable) and usable < 80)
+    worry = doubts or (np.isfinite(lost) and lost > 5) or (np.isfinite(usable) and usable < 80)
     return f"Data quality: {'check before use' if worry else 'good'}: " + ", ".join(facts) + ".", True
 
 
