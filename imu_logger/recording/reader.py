@@ -1,6 +1,7 @@
 """Read a recording, complete or cut short by a crash, without any repair step.
 
-The file is streamed record by record; the summary section is not needed. A file that ends in the
+The file is streamed a few MB at a time (imu_logger.recording.records); the summary section is not
+needed. A file that ends in the
 middle of a record (kill -9, power cut) yields everything up to the last complete chunk and is
 flagged ``truncated``.
 """
@@ -8,17 +9,15 @@ flagged ``truncated``.
 from __future__ import annotations
 
 import json
-import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import zstandard
 
 from imu_logger.errors import UserError
-from imu_logger.recording.batch import BatchParts, split_batch
-from imu_logger.recording.records import ChannelRecord, Cut, MessageRecord, MetadataRecord, read_records
+from imu_logger.recording.batch import BatchColumns, check_batches, join_batches
+from imu_logger.recording.records import BLOCK_BYTES, Block, ChannelRecord, MetadataRecord, read_blocks
 from imu_logger.recording.writer import (EVENTS_TOPIC, RAW_ENCODING, RAW_TOPIC_PREFIX,
                                          SESSION_END_METADATA, SESSION_METADATA, SensorInfo)
 
@@ -106,65 +105,127 @@ class Recording:
                 if e["kind"] == kind and (placement is None or e.get("placement") == placement)]
 
 
-def _concat(parts: list[BatchParts]) -> RawLog:
-    """One sensor's batches joined: each field's bytes are concatenated, then parsed once."""
+class RecordingScan:
+    """A recording streamed block by block: channels, metadata and events as they come, and each
+    block's raw notifications per sensor channel. After :meth:`blocks` is exhausted, :meth:`check`
+    raises the reader's UserErrors and :attr:`truncated` tells whether the data section closed."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UserError(f"{self.path}: no such recording")
+        with open(self.path, "rb") as f:
+            if f.read(len(MCAP_MAGIC)) != MCAP_MAGIC:
+                raise UserError(f"{self.path}: not an imu-logger recording (not an MCAP file)")
+        self.channels: dict[int, ChannelRecord] = {}
+        self.metadata: dict[str, dict[str, str]] = {}
+        self.events: list[dict] = []
+        self.truncated = True
+        self.damaged = False  # cut inside a record, or a record that does not parse
+        self._defined = np.full(1 << 16, np.iinfo(np.int64).max, np.int64)  # channel id -> its ordinal
+
+    def blocks(self, block_bytes: int = BLOCK_BYTES) -> Iterator[dict[int, BatchColumns]]:
+        """Per block of the file: channel id -> the notifications of its raw batches in that block."""
+        with open(self.path, "rb") as f:
+            for block in read_blocks(f, block_bytes):
+                got = self._take(block)
+                if got:
+                    yield got
+                if self.damaged:
+                    return
+
+    def _take(self, block: Block) -> dict[int, BatchColumns]:
+        added = []
+        for ordinal, record in block.others:
+            if isinstance(record, ChannelRecord) and record.id not in self.channels:
+                self.channels[record.id] = record
+                self._defined[record.id] = ordinal
+                added.append((ordinal, record.id))
+        known = self._defined[block.channel] < block.ordinal
+        kinds = np.zeros(1 << 16, np.int8)  # 1 events, 2 raw
+        for cid, channel in self.channels.items():
+            kinds[cid] = 1 if channel.topic == EVENTS_TOPIC else 2 if channel.message_encoding == RAW_ENCODING else 0
+        kind = np.where(known, kinds[block.channel], 0)
+        stop = np.iinfo(np.int64).max
+        words = np.frombuffer(block.data, np.uint8)
+        raw = np.flatnonzero(kind == 2)
+        ok, connection, count = check_batches(words, block.offset[raw], block.length[raw])
+        if not ok.all():
+            stop = int(block.ordinal[raw[np.argmin(ok)]])
+        events = []
+        for k in np.flatnonzero(kind == 1).tolist():
+            if block.ordinal[k] >= stop:
+                break
+            o, n = int(block.offset[k]), int(block.length[k])
+            try:
+                events.append(json.loads(block.data[o:o + n]))
+            except ValueError:  # JSON or UTF-8: a damaged record
+                stop = int(block.ordinal[k])
+        self.events += events
+        for ordinal, cid in added:
+            if ordinal >= stop:
+                del self.channels[cid]
+                self._defined[cid] = np.iinfo(np.int64).max
+        for ordinal, record in block.others:
+            if isinstance(record, MetadataRecord) and ordinal < stop:
+                self.metadata[record.name] = record.metadata
+        if stop < np.iinfo(np.int64).max or block.damaged:
+            self.damaged = True
+        elif block.end:
+            self.truncated = False
+        keep = ok & (block.ordinal[raw] < stop)
+        raw, connection, count = raw[keep], connection[keep], count[keep]
+        out = {}
+        channel = block.channel[raw]
+        for cid in np.unique(channel).tolist():
+            sel = channel == cid
+            out[cid] = join_batches(words, block.offset[raw[sel]], block.length[raw[sel]], connection[sel],
+                                    count[sel])
+        return out
+
+    def check(self) -> None:
+        """UserError naming the file if it holds no imu-logger session header."""
+        if SESSION_METADATA not in self.metadata:
+            if self.damaged:
+                raise UserError(f"{self.path}: recording is cut short before its session header")
+            raise UserError(f"{self.path}: MCAP file without an imu-logger session header (foreign file?)")
+
+    def sensor_channels(self) -> dict[str, tuple[int, SensorInfo]]:
+        """Placement -> (channel id, sensor) of every raw channel, in the order of the file."""
+        out = {}
+        for cid, channel in self.channels.items():
+            if channel.topic.startswith(RAW_TOPIC_PREFIX):
+                info = SensorInfo.from_metadata(channel.metadata)
+                out[info.placement] = (cid, info)
+        return out
+
+
+def _join(parts: list[BatchColumns]) -> RawLog:
+    """One sensor's blocks joined."""
     if not parts:
         empty = np.zeros(0, np.int64)
         return RawLog(empty, empty.copy(), np.zeros(0, np.uint8), empty.copy(), Payloads(b"", empty))
-    fields = list(zip(*(p.fields for p in parts)))
-    counts = np.array([p.count for p in parts])
-    return RawLog(
-        np.frombuffer(b"".join(fields[0]), "<i8").astype(np.int64),
-        np.frombuffer(b"".join(fields[1]), "<i8").astype(np.int64),
-        np.frombuffer(b"".join(fields[2]), "u1").copy(),
-        np.repeat(np.array([p.connection for p in parts], np.int64), counts),
-        Payloads(b"".join(fields[4]), np.frombuffer(b"".join(fields[3]), "<u2").astype(np.int64)),
-    )
+    if len(parts) == 1:
+        p = parts[0]
+        return RawLog(p.host_mono_ns, p.host_wall_ns, p.char_index, p.connection, Payloads(p.payload, p.lengths))
+    return RawLog(*(np.concatenate([getattr(p, name) for p in parts])
+                    for name in ("host_mono_ns", "host_wall_ns", "char_index", "connection")),
+                  Payloads(b"".join(p.payload for p in parts), np.concatenate([p.lengths for p in parts])))
 
 
 def read_recording(path: str | Path) -> Recording:
     """Read a recording; UserError naming the file if it is missing, foreign or unreadable."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such recording")
-    data = path.read_bytes()
-    if data[:len(MCAP_MAGIC)] != MCAP_MAGIC:
-        raise UserError(f"{path}: not an imu-logger recording (not an MCAP file)")
-    channels: dict[int, ChannelRecord] = {}
-    metadata: dict[str, dict[str, str]] = {}
-    batches: dict[int, list[BatchParts]] = {}
-    events: list[dict] = []
-    truncated = True
-    try:
-        for record in read_records(data):
-            if isinstance(record, MessageRecord):
-                channel = channels.get(record.channel_id)
-                if channel is None:
-                    continue
-                if channel.topic == EVENTS_TOPIC:
-                    events.append(json.loads(bytes(record.data)))
-                elif channel.message_encoding == RAW_ENCODING:
-                    batches.setdefault(record.channel_id, []).append(split_batch(record.data))
-            elif isinstance(record, ChannelRecord):
-                channels[record.id] = record
-            elif isinstance(record, MetadataRecord):
-                metadata[record.name] = record.metadata
-            else:
-                truncated = False
-    except (Cut, ValueError, struct.error, UnicodeDecodeError, zstandard.ZstdError):
-        # a crash cut the file inside a record: keep what came before it
-        truncated = True
-        if SESSION_METADATA not in metadata:
-            raise UserError(f"{path}: recording is cut short before its session header") from None
-    if SESSION_METADATA not in metadata:
-        raise UserError(f"{path}: MCAP file without an imu-logger session header (foreign file?)")
+    scan = RecordingScan(path)
+    parts: dict[int, list[BatchColumns]] = {}
+    for got in scan.blocks():
+        for cid, columns in got.items():
+            parts.setdefault(cid, []).append(columns)
+    scan.check()
     sensors: dict[str, SensorInfo] = {}
     raw: dict[str, RawLog] = {}
-    for cid, channel in channels.items():
-        if channel.topic.startswith(RAW_TOPIC_PREFIX):
-            info = SensorInfo.from_metadata(channel.metadata)
-            sensors[info.placement] = info
-            raw[info.placement] = _concat(batches.get(cid, []))
-    return Recording(path=path, session=metadata[SESSION_METADATA], sensors=sensors, raw=raw,
-                     events=events, end=metadata.get(SESSION_END_METADATA), truncated=truncated,
-                     metadata=metadata)
+    for placement, (cid, info) in scan.sensor_channels().items():
+        sensors[placement] = info
+        raw[placement] = _join(parts.pop(cid, []))
+    return Recording(path=scan.path, session=scan.metadata[SESSION_METADATA], sensors=sensors, raw=raw,
+                     events=scan.events, end=scan.metadata.get(SESSION_END_METADATA), truncated=scan.truncated,
+                     metadata=scan.metadata)
