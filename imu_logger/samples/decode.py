@@ -15,6 +15,7 @@ import pandas as pd
 from analysis.columns import ACC, GYR, MAG, TIME
 from imu_logger.recording import generic
 from imu_logger.recording.reader import Recording
+from imu_logger.recording.writer import SensorInfo
 from imu_logger.sensors import get_model
 from imu_logger.sensors._bytes import IndexedUuids
 from imu_logger.sensors.base import DecodedStream
@@ -81,47 +82,75 @@ def _time_connection(stream: DecodedStream, rate_hz: float, imported: bool
     return fit.to_host(sensor_s), gaps, fit
 
 
+@dataclass
+class ConnectionSamples:
+    """The decoded samples of one connection of one sensor (``columns`` None: none decoded)."""
+
+    connection: int
+    columns: dict[str, np.ndarray] | None  # time_s float64, acc/gyr[/mag] float32, connection int32
+    gap_rows: list[tuple]  # GAP_COLUMNS
+    clock: ClockFit | None
+    corrupt: list[tuple[int, str]]
+    notes: list[tuple[int, str]]
+
+
+def decode_connection(info: SensorInfo, connection: int, payloads: Sequence[bytes], char_index: np.ndarray,
+                      host_mono_ns: np.ndarray, start_mono_ns: int, offset: int, prev_end_s: float | None
+                      ) -> ConnectionSamples:
+    """Decode the notifications of one connection (``offset``: the sensor's number of its first one;
+    ``prev_end_s``: the last sample time of the sensor's previous connection, None for its first)."""
+    placement, rate_hz = info.placement, info.rate_hz
+    host_s = host_mono_ns * 1e-9 - start_mono_ns * 1e-9
+    stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s, rate_hz)
+    corrupt = [(offset + i, reason) for i, reason in stream.corrupt]
+    notes = [(offset + i, text) for i, text in stream.notes]
+    if len(stream) == 0:
+        return ConnectionSamples(int(connection), None, [], None, corrupt, notes)
+    t, gaps, fit = _time_connection(stream, rate_hz, info.model == generic.MODEL_KEY)
+    gap_rows = [(placement, int(connection), float(t[g.index - 1]), float(t[g.index]), g.missing, g.source)
+                for g in gaps]
+    if prev_end_s is not None:  # every reconnect is a gap, even one too short to cost a sample
+        missing = max(int(round((t[0] - prev_end_s) * rate_hz)) - 1, 0)
+        gap_rows.append((placement, int(connection), prev_end_s, max(float(t[0]), prev_end_s),
+                         missing, "disconnect"))
+    columns = {TIME: np.asarray(t, np.float64)}
+    for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
+        if names is MAG and (values is None or not np.isfinite(values).any()):
+            continue  # no magnetometer data from this sensor: no mag columns
+        # float32 resolves 1e-7 of full scale, far below any sensor's quantisation; halves memory
+        columns.update({n: np.ascontiguousarray(values[:, k], np.float32) for k, n in enumerate(names)})
+    columns["connection"] = np.full(len(t), connection, np.int32)
+    return ConnectionSamples(int(connection), columns, gap_rows, fit, corrupt, notes)
+
+
 def decode_sensor(rec: Recording, placement: str) -> SensorSamples:
     """Decode one sensor of a recording (all its connections) into a :class:`SensorSamples`."""
     info = rec.sensors[placement]
     log = rec.raw[placement]
-    start_s = rec.start_mono_ns * 1e-9
-    imported = info.model == generic.MODEL_KEY
     frames, gap_rows, clocks, corrupt, notes = [], [], {}, [], []
     prev_end_s: float | None = None  # last sample time of the previous connection
     for connection in np.unique(log.connection):
         idx = np.flatnonzero(log.connection == connection)
-        offset = int(idx[0])
-        payloads, char_index = log.payloads.select(idx), log.char_index[idx]
-        host_s = log.host_mono_ns[idx] * 1e-9 - start_s
-        stream = _decode_connection(info.model, info.notify_uuids, payloads, char_index, host_s, info.rate_hz)
-        corrupt += [(offset + i, reason) for i, reason in stream.corrupt]
-        notes += [(offset + i, text) for i, text in stream.notes]
-        if len(stream) == 0:
+        part = decode_connection(info, int(connection), log.payloads.select(idx), log.char_index[idx],
+                                 log.host_mono_ns[idx], rec.start_mono_ns, int(idx[0]), prev_end_s)
+        corrupt += part.corrupt
+        notes += part.notes
+        if part.columns is None:
             continue
-        t, gaps, fit = _time_connection(stream, info.rate_hz, imported)
-        if fit is not None:
-            clocks[int(connection)] = fit
-        for g in gaps:
-            gap_rows.append((placement, int(connection), float(t[g.index - 1]), float(t[g.index]),
-                             g.missing, g.source))
-        if prev_end_s is not None:  # every reconnect is a gap, even one too short to cost a sample
-            missing = max(int(round((t[0] - prev_end_s) * info.rate_hz)) - 1, 0)
-            gap_rows.append((placement, int(connection), prev_end_s, max(float(t[0]), prev_end_s),
-                             missing, "disconnect"))
-        prev_end_s = float(t[-1])
-        columns = {TIME: np.asarray(t, np.float64)}
-        for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
-            if names is MAG and (values is None or not np.isfinite(values).any()):
-                continue  # no magnetometer data from this sensor: no mag columns
-            # float32 resolves 1e-7 of full scale, far below any sensor's quantisation; halves memory
-            columns.update({n: np.ascontiguousarray(values[:, k], np.float32) for k, n in enumerate(names)})
-        columns["connection"] = np.full(len(t), connection, np.int32)
-        frames.append(pd.DataFrame(columns, copy=False))
+        if part.clock is not None:
+            clocks[part.connection] = part.clock
+        gap_rows += part.gap_rows
+        prev_end_s = float(part.columns[TIME][-1])
+        frames.append(pd.DataFrame(part.columns, copy=False))
     data = (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True) if frames
-            else pd.DataFrame(columns=[TIME, *ACC, *GYR, "connection"], dtype=float))
+            else empty_samples())
     gaps_df = pd.DataFrame(gap_rows, columns=list(GAP_COLUMNS))
     return SensorSamples(placement, info.model, info.rate_hz, data, gaps_df, clocks, corrupt, notes)
+
+
+def empty_samples() -> pd.DataFrame:
+    """The sample table of a sensor that sent no samples."""
+    return pd.DataFrame(columns=[TIME, *ACC, *GYR, "connection"], dtype=float)
 
 
 def decode_recording(rec: Recording) -> dict[str, SensorSamples]:
