@@ -98,7 +98,7 @@ def _walk_top(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]
         off += 9 + np.int64(length)
         if op == 0x0F or op == 0x02:
             break
-    return ops[:n], starts[:n], lens[:n], off
+    return ops[:n].copy(), starts[:n].copy(), lens[:n].copy(), off
 
 
 @numba.njit(cache=True)
@@ -164,7 +164,7 @@ def _walk_inner(buf: np.ndarray, seg_start: np.ndarray, seg_end: np.ndarray, seg
             i += 1
         if bad >= 0:
             break
-    return ords[:n], ops[:n], starts[:n], lens[:n], bad
+    return ords[:n].copy(), ops[:n].copy(), starts[:n].copy(), lens[:n].copy(), bad
 
 
 def _string(buf: memoryview, off: int) -> tuple[str, int]:

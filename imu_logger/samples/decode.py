@@ -113,13 +113,20 @@ def decode_connection(info: SensorInfo, connection: int, payloads: Sequence[byte
         missing = max(int(round((t[0] - prev_end_s) * rate_hz)) - 1, 0)
         gap_rows.append((placement, int(connection), prev_end_s, max(float(t[0]), prev_end_s),
                          missing, "disconnect"))
+    # each of the stream's arrays is let go as soon as it is used: a connection may hold a day
+    stream.host_time_s = stream.notification_index = stream.sensor_time_s = stream.counter = None
+    stream.sensor_time_ns = None
     columns = {TIME: np.asarray(t, np.float64)}
-    for names, values in ((ACC, stream.acc_mps2), (GYR, stream.gyr_radps), (MAG, stream.mag_ut)):
+    del t
+    for names, field_name in ((ACC, "acc_mps2"), (GYR, "gyr_radps"), (MAG, "mag_ut")):
+        values = getattr(stream, field_name)
+        setattr(stream, field_name, None)
         if names is MAG and (values is None or not np.isfinite(values).any()):
             continue  # no magnetometer data from this sensor: no mag columns
         # float32 resolves 1e-7 of full scale, far below any sensor's quantisation; halves memory
         columns.update({n: np.ascontiguousarray(values[:, k], np.float32) for k, n in enumerate(names)})
-    columns["connection"] = np.full(len(t), connection, np.int32)
+        del values
+    columns["connection"] = np.full(len(columns[TIME]), connection, np.int32)
     return ConnectionSamples(int(connection), columns, gap_rows, fit, corrupt, notes)
 
 

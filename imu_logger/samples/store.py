@@ -25,6 +25,7 @@ gaps) and per placement ``sensor<k>/<column>.bin``, raw little-endian arrays, wi
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 from dataclasses import dataclass, field
@@ -47,6 +48,15 @@ from imu_logger.sensors import MODELS
 FORMAT = 1
 INDEX_ROWS = 4096  # rows per block of the time index: a range read touches at most two blocks more
 _META = "store.json"
+
+
+def _release_freed_memory() -> None:
+    """Hand the heap's freed pages back to the system: after thousands of mid-sized block buffers glibc
+    keeps ~0.3 GB of them resident, which the decoding would then stack on."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def _private(path: Path, mode: str = "ab"):
@@ -224,6 +234,7 @@ def decode_to_store(path: str | Path, directory: str | Path) -> "SampleStore":
                 spools[cid].add(cols)
         for spool in spools.values():
             spool.close()
+        _release_freed_memory()
         scan.check()
         sensors = scan.sensor_channels()
         start_mono_ns = int(scan.metadata[SESSION_METADATA]["start_mono_ns"])
@@ -231,6 +242,7 @@ def decode_to_store(path: str | Path, directory: str | Path) -> "SampleStore":
         for k, (placement, (cid, info)) in enumerate(sensors.items()):
             infos[placement] = _decode_sensor(info, spools.get(cid), start_mono_ns, directory / f"sensor{k}",
                                               gap_rows)
+            _release_freed_memory()
         done = True
     finally:
         for spool in spools.values():

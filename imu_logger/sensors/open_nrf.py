@@ -131,6 +131,14 @@ def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candida
     return ok
 
 
+def _packets(words: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
+    """The ``size``-byte packets at ``offsets`` as rows: a view of ``words`` when they lie back to back
+    (a recording's payloads usually do), else a copy."""
+    if offsets.size and (offsets.size == 1 or np.all(np.diff(offsets) == size)):
+        return words[offsets[0]:offsets[0] + offsets.size * size].reshape(offsets.size, size)
+    return np.lib.stride_tricks.sliding_window_view(words, size)[offsets]
+
+
 @numba.njit(cache=True)
 def _per_sample(count: np.ndarray, host_s: np.ndarray, note: np.ndarray, first_s: np.ndarray, period_s: np.ndarray,
                 first_seq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -207,14 +215,16 @@ class OpenNrf(BatteryLevelService, SensorModel):
                  for i in idx[(head["flags"] & FLAG_OVERFLOW) > 0]]
         total = int(n_arr.sum())
         # one contiguous array per sensor: later passes (checks, tables) read each at full speed
-        acc, gyr, mag = np.empty((total, 3)), np.empty((total, 3)), np.full((total, 3), np.nan)
+        # without a magnetometer, mag is a read-only NaN view: no 24 bytes per sample of memory
+        acc, gyr = np.empty((total, 3)), np.empty((total, 3))
+        mag = np.full((total, 3), np.nan) if mag_flag.any() else np.broadcast_to(np.nan, (total, 3))
         first_row = np.cumsum(n_arr) - n_arr
         words = np.frombuffer(buf, np.uint8)
         layout = lengths[idx] * 2 + mag_flag  # equal length and mag flag: equal count and width
         for key in np.unique(layout):  # one gather per packet layout (usually one)
             g = np.flatnonzero(layout == key)
             n, width = int(n_arr[g[0]]), 9 if mag_flag[g[0]] else 6
-            packets = np.lib.stride_tricks.sliding_window_view(words, HEADER_LEN + n * width * 2)[offsets[idx[g]]]
+            packets = _packets(words, offsets[idx[g]], HEADER_LEN + n * width * 2)
             block = packets.view("<i2")[:, HEADER_LEN // 2:].reshape(g.size, n, width)  # a view: one copy in all
             rows = None if g.size == idx.size else (first_row[g][:, None] + np.arange(n)).ravel()
             for out, k in ((acc, 0), (gyr, 3), (mag, 6)):
@@ -222,6 +232,7 @@ class OpenNrf(BatteryLevelService, SensorModel):
                     out.reshape(g.size, n, 3)[:] = block[:, :, k:k + 3]
                 elif k < width:
                     out[rows] = block.reshape(-1, width)[:, k:k + 3]
+            del packets, block
         for out, field, unit in ((acc, "acc_g", GRAVITY_MPS2), (gyr, "gyr_dps", DEG)):
             full_scale = head[field].astype(np.float64)
             if np.all(full_scale == full_scale[0]):  # one setting all day: no per-sample array

@@ -36,10 +36,11 @@ def gravity_norm_warning(model: str, acc_mps2: np.ndarray, gyr_radps: np.ndarray
     acc = np.asarray(acc_mps2, np.float64).reshape(-1, 3)
     gyr = np.asarray(gyr_radps, np.float64).reshape(-1, 3)
     norm_g, n_rest = _norms_rest_first(acc, gyr, REST_RATE_RADPS, GRAVITY_MPS2)
+    # norm_g is this function's own array: the medians may reorder it (no copy of a day's norms)
     if n_rest >= MIN_REST_SAMPLES:
-        median, (lo, hi), where = float(np.median(norm_g[:n_rest])), REST_NORM_RANGE_G, "at rest"
+        median, (lo, hi), where = float(np.median(norm_g[:n_rest], overwrite_input=True)), REST_NORM_RANGE_G, "at rest"
     elif norm_g.size >= MIN_REST_SAMPLES:
-        median, (lo, hi), where = float(np.median(norm_g)), ANY_NORM_RANGE_G, "over all samples"
+        median, (lo, hi), where = float(np.median(norm_g, overwrite_input=True)), ANY_NORM_RANGE_G, "over all samples"
     else:
         return None
     if lo <= median <= hi:
@@ -70,7 +71,8 @@ def _norms_rest_first(acc: np.ndarray, gyr: np.ndarray, rest_radps: float, g: fl
             moving -= 1
     # finite rows: [0, rest) at rest, (moving, n) moving; close the gap
     n_moving = n - 1 - moving
-    out[rest:rest + n_moving] = out[moving + 1:].copy()
+    for k in range(n_moving):  # forward: the target lies before the source
+        out[rest + k] = out[moving + 1 + k]
     return out[:rest + n_moving], rest
 
 
