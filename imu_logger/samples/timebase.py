@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy.ndimage import minimum_filter1d
 
@@ -86,10 +87,13 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
         return ClockFit(0.0, 1.0, 0.0, 0.0)
     diff = host_s - sensor_s
     bins = np.floor((sensor_s - sensor_s[0]) / window_s).astype(np.int64)
-    order = np.lexsort((diff, bins))
-    first = np.ones(order.size, bool)
-    first[1:] = bins[order][1:] != bins[order][:-1]
-    lows = order[first]  # index of the minimum difference in each window
+    if np.all(bins[1:] >= bins[:-1]):  # the usual case, windows in order: one pass
+        lows = _window_lows(bins, diff)
+    else:
+        order = np.lexsort((diff, bins))
+        first = np.ones(order.size, bool)
+        first[1:] = bins[order][1:] != bins[order][:-1]
+        lows = order[first]  # index of the minimum difference in each window
     if sensor_s[-1] - sensor_s[0] >= MIN_DRIFT_SPAN_S and lows.size >= 2:
         slope_d, offset = _lower_hull_line(sensor_s[lows], diff[lows])
     else:
@@ -102,6 +106,22 @@ def fit_clock(sensor_s: np.ndarray, host_s: np.ndarray, window_s: float = 5.0) -
     p50, p95 = np.percentile(latency, [50, 95])
     return ClockFit(float(offset), 1.0 + float(slope_d), float(p50), float(p95),
                     float(sensor_s[-1] - sensor_s[0]))
+
+
+@numba.njit(cache=True)
+def _window_lows(bins: np.ndarray, diff: np.ndarray) -> np.ndarray:
+    """Per run of equal ``bins`` (in order), the index of the lowest ``diff``: the first of equal ones,
+    NaN above every number, as a stable sort by (bin, diff) puts first."""
+    out = np.empty(bins.size, np.int64)
+    n, best = 0, 0
+    for i in range(1, bins.size + 1):
+        if i == bins.size or bins[i] != bins[i - 1]:
+            out[n] = best
+            n += 1
+            best = i
+        elif diff[i] < diff[best] or (np.isnan(diff[best]) and not np.isnan(diff[i])):
+            best = i
+    return out[:n]
 
 
 def _lower_hull_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
