@@ -139,23 +139,61 @@ def angle_table(samples: dict[str, pd.DataFrame], calibration: Calibration | Non
     return angles_from_calibration(cal, heading_window_s=heading_window_s)
 
 
-def angles_from_calibration(cal: Calibration, heading_window_s: float | None = HEADING_WINDOW_S) -> pd.DataFrame:
+def angles_from_calibration(cal: Calibration, heading_window_s: float | None = HEADING_WINDOW_S, *,
+                            grid: np.ndarray | None = None,
+                            neutral_quaternions: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Angle table (see module docstring) from an existing calibration; empty (with the columns of the
-    calibrated sides) when no sensor could be calibrated."""
-    grid = _time_grid(cal)
+    calibrated sides) when no sensor could be calibrated.
+
+    ``grid`` (s) replaces the common time base, and ``neutral_quaternions`` (side -> (4,), see
+    :func:`neutral_quaternion`) the neutral pose found in ``cal.neutral_s``: a piece of a recording
+    (analysis.streamed) is computed on the whole recording's grid with the whole recording's neutral."""
+    grid = _time_grid(cal) if grid is None else grid
     if len(grid) == 0:
         return _empty_table(cal)
     sides = [side for side in ("left", "right")
              if f"{side}_shin" in cal.sensors or f"{side}_foot" in cal.sensors]
     table: dict[str, np.ndarray] = {col.TIME: grid}
-    for columns in in_parallel(lambda side: _side_angles(cal, side, grid, heading_window_s), sides):
+    given = neutral_quaternions or {}
+    for columns in in_parallel(lambda side: _side_angles(cal, side, grid, heading_window_s, given.get(side)), sides):
         table.update(columns)
     return pd.DataFrame(table, copy=False)  # the computed columns as they are, not copied into one block
 
 
-def _side_angles(cal: Calibration, side: str, grid: np.ndarray,
-                 heading_window_s: float | None) -> dict[str, np.ndarray]:
-    """The angle columns of one side (see module docstring) on the grid."""
+def neutral_quaternion(cal: Calibration, side: str, grid: np.ndarray,
+                       heading_window_s: float | None = HEADING_WINDOW_S) -> np.ndarray | None:
+    """The mean foot-to-shin rotation (4,) of ``side`` in its neutral period ``cal.neutral_s[side]``, heading
+    matched as the angle table does, from the orientations on ``grid`` (s; it must cover the neutral period
+    and half the heading window around it); None without both sensors of that side."""
+    shin, foot = cal.sensors.get(f"{side}_shin"), cal.sensors.get(f"{side}_foot")
+    if shin is None or foot is None:
+        return None
+    q_shin, q_foot = _on_grid(shin, grid), _on_grid(foot, grid)
+    valid = np.isfinite(q_shin).all(axis=1) & np.isfinite(q_foot).all(axis=1)
+    return _side_neutral(cal, side, shin, foot, q_shin, q_foot, valid, grid, heading_window_s)[1]
+
+
+def _pair_turn(shin: SensorCalibration, foot: SensorCalibration, q_shin: np.ndarray, q_foot: np.ndarray,
+               grid: np.ndarray, heading_window_s: float | None) -> np.ndarray:
+    """:func:`_heading_turn` within the stretches where both sensors' filter blocks run unbroken."""
+    blocks = _block_index(shin, grid) * (len(foot.blocks) + 1) + _block_index(foot, grid)
+    return _heading_turn(q_shin, q_foot, blocks, grid, heading_window_s)
+
+
+def _side_neutral(cal: Calibration, side: str, shin: SensorCalibration, foot: SensorCalibration,
+                  q_shin: np.ndarray, q_foot: np.ndarray, valid: np.ndarray, grid: np.ndarray,
+                  heading_window_s: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The heading turn of the foot onto the shin on the grid, and the neutral quaternion (4,)."""
+    turn = _pair_turn(shin, foot, q_shin, q_foot, grid, heading_window_s)
+    neutral = cal.neutral_s[side]
+    in_neutral = (grid >= neutral[0]) & (grid <= neutral[1]) & valid
+    return turn, _neutral_quaternion(q_shin[in_neutral], q_foot[in_neutral], turn[in_neutral])
+
+
+def _side_angles(cal: Calibration, side: str, grid: np.ndarray, heading_window_s: float | None,
+                 q_neutral: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The angle columns of one side (see module docstring) on the grid; ``q_neutral`` (4,) given or
+    found in the neutral period."""
     shin, foot = cal.sensors.get(f"{side}_shin"), cal.sensors.get(f"{side}_foot")
     table: dict[str, np.ndarray] = {}
     sign = 1.0 if side == "left" else -1.0  # analysis.conventions.side_sign
@@ -166,11 +204,10 @@ def _side_angles(cal: Calibration, side: str, grid: np.ndarray,
         if q is not None:
             valid &= np.isfinite(q).all(axis=1)
     if q_shin is not None and q_foot is not None:
-        blocks = _block_index(shin, grid) * (len(foot.blocks) + 1) + _block_index(foot, grid)
-        turn = _heading_turn(q_shin, q_foot, blocks, grid, heading_window_s)
-        neutral = cal.neutral_s[side]
-        in_neutral = (grid >= neutral[0]) & (grid <= neutral[1]) & valid
-        q_neutral = _neutral_quaternion(q_shin[in_neutral], q_foot[in_neutral], turn[in_neutral])
+        if q_neutral is None:
+            turn, q_neutral = _side_neutral(cal, side, shin, foot, q_shin, q_foot, valid, grid, heading_window_s)
+        else:
+            turn = _pair_turn(shin, foot, q_shin, q_foot, grid, heading_window_s)
         angles = quat.ankle_angles_deg(q_shin, q_foot, turn, q_neutral, sign)
         angles[~valid] = np.nan
         table[f"{side}_dorsiflexion_deg"] = angles[:, 0]

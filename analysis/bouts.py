@@ -26,11 +26,19 @@ def gait_tables(signals: dict[str, pd.DataFrame], walking: WalkingBouts | None =
     (analysis.activity) in time order; ``bout_id`` is renumbered in that order and matches
     the strides' ``bout_id`` (−1: stride outside any bout). An empty day gives empty tables.
     """
-    from analysis.activity import activity_periods, classify_activity
     from analysis.strides import StrideDetector
 
     detector = (strides or StrideDetector()).clone()
-    assembly = (walking or WalkingBouts()).assemble(detector.detect(signals).strides_)
+    return tables_from_strides(detector.detect(signals).strides_, signals, walking)
+
+
+def tables_from_strides(strides: pd.DataFrame, signals: dict[str, pd.DataFrame],
+                        walking: WalkingBouts | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The strides and bouts tables of :func:`gait_tables` from strides already detected; ``signals``
+    (placement -> samples, or per-window summaries as analysis.streamed gives) classify the activity."""
+    from analysis.activity import activity_periods, classify_activity
+
+    assembly = (walking or WalkingBouts()).assemble(strides)
     strides, walk = assembly.strides_, assembly.bouts_
     periods = activity_periods(classify_activity(signals, walk))
     other = periods[periods["activity"] != "walking"].copy()

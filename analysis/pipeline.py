@@ -48,17 +48,18 @@ def sensor_holes(samples: dict[str, pd.DataFrame], min_s: float = MISSING_S) -> 
     if not spans:
         return {p: np.zeros((0, 2)) for p in samples}
     t0, t1 = min(s[0] for s in spans), max(s[1] for s in spans)
-    out = {}
-    for p, df in samples.items():
-        t = df[TIME].to_numpy(float)
-        if len(t) == 0:
-            out[p] = np.array([[t0, t1]])
-            continue
-        edges = np.concatenate([[t0], t, [t1]])
-        d = np.diff(edges)
-        k = np.flatnonzero(d >= min_s)
-        out[p] = np.column_stack([edges[k], edges[k + 1]])
-    return out
+    return {p: time_holes(df[TIME].to_numpy(float), t0, t1, min_s) for p, df in samples.items()}
+
+
+def time_holes(t: np.ndarray, t0: float, t1: float, min_s: float) -> np.ndarray:
+    """(k, 2) [start, end] times (s) of the steps of ``min_s`` or more in the sample times ``t``, with
+    ``t0`` before the first and ``t1`` after the last sample (nan: that end is not checked)."""
+    if len(t) == 0:
+        return np.array([[t0, t1]])
+    edges = np.concatenate([[t0] if np.isfinite(t0) else [], t, [t1] if np.isfinite(t1) else []])
+    d = np.diff(edges)
+    k = np.flatnonzero(d >= min_s)
+    return np.column_stack([edges[k], edges[k + 1]])
 
 
 def _overlap(intervals: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -197,36 +198,50 @@ class GaitPipeline(Algorithm):
                 strides = join_angle_metrics(strides, angles, side)
         walking = bouts.loc[bouts["activity"] == "walking", ["start_s", "end_s"]].to_numpy(float) if len(bouts) else None
         strides = add_lower_back_columns(strides, samples, walking=walking)  # NaN without a lower-back sensor
-        for c in STRIDE_COLUMNS:  # a column no sensor of the recording can give is empty, not absent
-            if c not in strides:
-                strides[c] = np.nan
         holes = sensor_holes(samples, self.missing_s)
         spans = [(df[TIME].iloc[0], df[TIME].iloc[-1]) for df in samples.values()]
         span = (max(s[1] for s in spans) - min(s[0] for s in spans)) if spans else 0.0
-        warnings.extend(_hole_warnings(holes, span))
-        strides = self.stride_checks.check(flag_strides(strides, gaps, holes)).strides_
-        summary = summarise(strides, bouts)
-        n_walk = int((bouts["activity"] == "walking").sum()) if len(bouts) else 0
-        if n_walk == 0:
-            warnings.append("no walking found: the strides, bouts and summary tables are empty of walking")
-        extra = [c for c in strides.columns if c not in STRIDE_COLUMNS]
         report(1.0, "done")
-        self.strides_ = strides[list(STRIDE_COLUMNS)].reset_index(drop=True)
-        self.strides_extra_ = strides[["side", "stride_id", *extra]].reset_index(drop=True)
-        self.events_ = footsteps(self.strides_, strides["mid_stance_s"] if "mid_stance_s" in strides else None)
-        self.bouts_ = bouts
-        self.summary_ = summary
-        self.angles_ = angles
-        self.warnings_ = warnings
-        self.calibration_messages_ = cal_messages
-        self.results_ = GaitResults(
-            strides=self.strides_, bouts=bouts, summary=summary, angles=angles,
-            calibration_messages=cal_messages, warnings=warnings, strides_extra=self.strides_extra_,
-            events=self.events_,
-            gaps=gaps if gaps is not None and len(gaps) else None, filter=self.filter,
-            neutral_s=self.neutral_interval_s,
-            duration_s=max(ends, default=0.0))
+        self._set_results(finish_tables(
+            strides, bouts, angles, holes, span, gaps, warnings, cal_messages, stride_checks=self.stride_checks,
+            filter=self.filter, neutral_interval_s=self.neutral_interval_s, duration_s=max(ends, default=0.0)))
         return self
+
+    def _set_results(self, results: GaitResults) -> None:
+        """The result attributes (``strides_`` ... ``results_``) from the finished tables."""
+        self.strides_, self.strides_extra_, self.events_ = results.strides, results.strides_extra, results.events
+        self.bouts_, self.summary_, self.angles_ = results.bouts, results.summary, results.angles
+        self.warnings_, self.calibration_messages_ = results.warnings, results.calibration_messages
+        self.results_ = results
+
+
+def finish_tables(strides: pd.DataFrame, bouts: pd.DataFrame, angles: pd.DataFrame, holes: dict[str, np.ndarray],
+                  span_s: float, gaps: pd.DataFrame | None, warnings: list[str], cal_messages: list[str], *,
+                  stride_checks: StrideChecks, filter: str, neutral_interval_s: tuple[float, float] | None,  # noqa: A002
+                  duration_s: float) -> GaitResults:
+    """The whole-recording steps after the strides carry their angle and lower-back metrics: empty columns
+    for what no sensor gives, the gap and sensor-hole flags (``holes`` as :func:`sensor_holes`, ``span_s``
+    the recording's span in s), the stride checks, the summary and the footsteps, as one GaitResults.
+    Shared by GaitPipeline and the streamed analysis (analysis.streamed), so both end the same way."""
+    strides = strides.copy()
+    for c in STRIDE_COLUMNS:  # a column no sensor of the recording can give is empty, not absent
+        if c not in strides:
+            strides[c] = np.nan
+    warnings = [*warnings, *_hole_warnings(holes, span_s)]
+    strides = stride_checks.check(flag_strides(strides, gaps, holes)).strides_
+    summary = summarise(strides, bouts)
+    n_walk = int((bouts["activity"] == "walking").sum()) if len(bouts) else 0
+    if n_walk == 0:
+        warnings.append("no walking found: the strides, bouts and summary tables are empty of walking")
+    extra = [c for c in strides.columns if c not in STRIDE_COLUMNS]
+    table = strides[list(STRIDE_COLUMNS)].reset_index(drop=True)
+    strides_extra = strides[["side", "stride_id", *extra]].reset_index(drop=True)
+    events = footsteps(table, strides["mid_stance_s"] if "mid_stance_s" in strides else None)
+    return GaitResults(
+        strides=table, bouts=bouts, summary=summary, angles=angles,
+        calibration_messages=cal_messages, warnings=warnings, strides_extra=strides_extra,
+        events=events, gaps=gaps if gaps is not None and len(gaps) else None, filter=filter,
+        neutral_s=neutral_interval_s, duration_s=duration_s)
 
 
 def analyze(samples: dict[str, pd.DataFrame], gaps: pd.DataFrame | None = None,

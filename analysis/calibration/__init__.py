@@ -35,12 +35,13 @@ from .axes import flexion_axis, mounting_from_axes, unit, upside_down
 from .axis_sign import side_axis_signs
 from .model import Calibration, MountingEpoch, PlacementWarning, SensorCalibration
 from .neutral import neutral_interval
-from .sensor import orientation_of, prepare
+from .sensor import SensorData, orientation_of, prepare
 from .sides import check_sides, net_relabelling, other_side, side_evidence
 from .slip import slip_epochs
 from .swaps import check_leg_pairing, check_shin_foot_swap
 
-__all__ = ["Calibration", "MountingEpoch", "PlacementWarning", "SensorCalibration", "calibrate", "side_evidence"]
+__all__ = ["Calibration", "MountingEpoch", "PlacementWarning", "SensorCalibration", "calibrate", "calibrate_sensors",
+           "side_evidence"]
 
 
 def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float, float] | None = None,
@@ -50,18 +51,32 @@ def calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float,
     ``neutral_interval_s`` [start, end] overrides the automatic neutral (quiet standing) period.
     ``method`` and ``filter_params`` select the orientation filter (analysis.orientation.FILTERS).
     """
-    return _calibrate(samples, neutral_interval_s, method, filter_params, leg_checks=True)
+    _check_placements(samples)
+    prepared = dict(zip(samples, in_parallel(lambda item: prepare(*item), list(samples.items()))))
+    return calibrate_sensors(prepared, neutral_interval_s, method, **filter_params)
 
 
-def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float, float] | None, method: str,
-               filter_params: dict, leg_checks: bool) -> Calibration:
+def calibrate_sensors(prepared: dict[str, SensorData], neutral_interval_s: tuple[float, float] | None = None,
+                      method: str = DEFAULT_FILTER, **filter_params) -> Calibration:
+    """:func:`calibrate` from each sensor's working data (analysis.calibration.sensor.SensorData: checked
+    samples, rest and walking periods, bias-corrected gyroscope) found already, e.g. by a streamed
+    analysis from pieces of a long recording (analysis.streamed)."""
+    _check_placements(prepared)
+    return _calibrate(prepared, neutral_interval_s, method, filter_params, leg_checks=True)
+
+
+def _check_placements(samples: dict) -> None:
     unknown = sorted(set(samples) - set(LEG_PLACEMENTS))
     if unknown:
         raise UserError(f"unknown placement {', '.join(unknown)}; use {', '.join(LEG_PLACEMENTS)}")
     if not samples:
         raise UserError("no sensors to calibrate")
+
+
+def _calibrate(prepared: dict[str, SensorData], neutral_interval_s: tuple[float, float] | None, method: str,
+               filter_params: dict, leg_checks: bool) -> Calibration:
     warnings: list[PlacementWarning] = []
-    sensors = dict(zip(samples, in_parallel(lambda item: prepare(*item), list(samples.items()))))
+    sensors = dict(prepared)
     for p, s in sensors.items():
         if not s.still.any():
             warnings.append(PlacementWarning(p, "no_still", "no still period found: gyroscope bias not "
@@ -115,8 +130,8 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
     if not leg_checks:
         return Calibration(result, neutral, warnings, method)
     exchange, shown = check_sides(result, {p: sensors[p].gyr for p in result}, warnings)
-    lone = [p for p in samples if sum(q.split("_")[1] == p.split("_")[1] for q in samples) == 1]
-    if paired and len(samples) == 3 and not exchange:
+    lone = [p for p in prepared if sum(q.split("_")[1] == p.split("_")[1] for q in prepared) == 1]
+    if paired and len(prepared) == 3 and not exchange:
         # three sensors and a shin swinging with the other side's foot (or a foot with the other side's
         # shin): either the pair of two is exchanged (corrected above) or the lone sensor is on the other
         # side. The leg it forms decides: if that leg moves like the other side, the lone sensor is moved.
@@ -124,8 +139,8 @@ def _calibrate(samples: dict[str, pd.DataFrame], neutral_interval_s: tuple[float
         found, why = shown.get(side, (None, ""))
         if found is not None and found != side:
             moved = other_side(lone[0])
-            relabelled = {p: df for p, df in samples.items() if p != lone[0]}
-            relabelled[moved] = samples[lone[0]]
+            relabelled = {p: s for p, s in prepared.items() if p != lone[0]}
+            relabelled[moved] = prepared[lone[0]]
             cal = _calibrate(relabelled, neutral_interval_s, method, filter_params, leg_checks=False)
             cal.sensors[moved] = dataclasses.replace(cal.sensors[moved], source=lone[0])
             partner = "foot" if lone[0].endswith("shin") else "shin"

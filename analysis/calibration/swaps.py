@@ -25,6 +25,8 @@ SHIN_STILL_MAX = 0.12
 #: much more than with its own side's (engineering choice: on the simulator, 2 seeds x 4 min, the
 #: same-side correlation of correctly worn legs is 0.89-0.94, the cross-side one 0.14-0.44)
 PAIRING_MARGIN = 0.2
+#: a time without samples of any sensor this long (s) is left out of the pairing's common time grid
+COMMON_HOLE_S = 10.0
 
 
 def _walking_still_fraction(s: SensorData) -> float:
@@ -49,6 +51,20 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
     if ok.sum() < 50:
         return float("nan")
     return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def _covered_grid(sensors: list[SensorData], t0: float, t1: float, step_s: float) -> np.ndarray:
+    """Times every ``step_s`` from ``t0`` to ``t1``, leaving out the holes of at least ``COMMON_HOLE_S``
+    that every sensor has (a streamed analysis calibrates on walking windows spread over a week:
+    the grid stays as long as its samples, not as the week)."""
+    holes: list[tuple[float, float]] | None = None
+    for s in sensors:
+        k = np.flatnonzero(np.diff(s.t) >= COMMON_HOLE_S)
+        mine = list(zip(s.t[k], s.t[k + 1]))
+        holes = mine if holes is None else [(max(a, c), min(b, d)) for a, b in holes for c, d in mine
+                                            if min(b, d) > max(a, c)]
+    edges = [t0, *[x for h in sorted(holes or []) for x in h], t1]
+    return np.concatenate([np.arange(a, b, step_s) for a, b in zip(edges[::2], edges[1::2])])
 
 
 def check_shin_foot_swap(sensors: dict[str, SensorData], warnings: list[PlacementWarning]) -> dict[str, SensorData]:
@@ -98,7 +114,7 @@ def check_leg_pairing(sensors: dict[str, SensorData], warnings: list[PlacementWa
     t1 = min(s.t[-1] for s in sensors.values())
     if t1 - t0 < 5.0:
         return sensors
-    grid = np.arange(t0, t1, 0.01)
+    grid = _covered_grid(list(sensors.values()), t0, t1, 0.01)
     env = {p: _swing_envelope(s, grid) for p, s in sensors.items()}
     same, cross = [], []
     for anchor in anchors:
