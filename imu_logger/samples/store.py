@@ -284,6 +284,8 @@ def _decode_sensor(info: SensorInfo, spool: _Spool | None, start_mono_ns: int, f
         prev_end_s = float(t[-1])
         out.connections.append((part.connection, float(t[0]), prev_end_s, int(t.size)))
         writer.add(part.columns)
+        del part, t
+        _release_freed_memory()
     out.columns = writer.finish()
     out.samples = writer.rows
     return out

@@ -105,10 +105,18 @@ def _byte(buf: bytes, offsets: np.ndarray, k: int) -> np.ndarray:
     return np.where(at < words.size, words[np.minimum(at, max(words.size - 1, 0))], 0) if words.size else at * 0
 
 
+@numba.njit(cache=True)
+def _copy_rows(words: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
+    out = np.empty((offsets.size, width), np.uint8)
+    for k in range(offsets.size):
+        out[k] = words[offsets[k]:offsets[k] + width]
+    return out
+
+
 def _headers(buf: bytes, offsets: np.ndarray) -> np.ndarray:
     """The 16-byte headers at ``offsets``, as a structured array."""
-    rows = np.lib.stride_tricks.sliding_window_view(np.frombuffer(buf, np.uint8), HEADER_LEN)[offsets]
-    return np.ascontiguousarray(rows).view(_HEADER_DTYPE)[:, 0]
+    rows = _copy_rows(np.frombuffer(buf, np.uint8), np.asarray(offsets, np.int64), HEADER_LEN)
+    return rows.view(_HEADER_DTYPE)[:, 0]
 
 
 def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candidate: np.ndarray) -> np.ndarray:
@@ -131,12 +139,27 @@ def _valid_packets(buf: bytes, offsets: np.ndarray, lengths: np.ndarray, candida
     return ok
 
 
-def _packets(words: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
-    """The ``size``-byte packets at ``offsets`` as rows: a view of ``words`` when they lie back to back
-    (a recording's payloads usually do), else a copy."""
-    if offsets.size and (offsets.size == 1 or np.all(np.diff(offsets) == size)):
-        return words[offsets[0]:offsets[0] + offsets.size * size].reshape(offsets.size, size)
-    return np.lib.stride_tricks.sliding_window_view(words, size)[offsets]
+@numba.njit(cache=True)
+def _raw_samples(words: np.ndarray, offsets: np.ndarray, counts: np.ndarray, has_mag: np.ndarray, acc: np.ndarray,
+                 gyr: np.ndarray, mag: np.ndarray) -> None:
+    """The int16 samples of the packets at ``offsets`` into acc, gyr (and mag for packets with one), in
+    packet order, unscaled. One pass over the bytes instead of a strided copy per axis."""
+    row = 0
+    for k in range(offsets.size):
+        width = 9 if has_mag[k] else 6
+        at = offsets[k] + HEADER_LEN
+        for _ in range(counts[k]):
+            for c in range(width):
+                v = np.int64(words[at]) | (np.int64(words[at + 1]) << 8)
+                v = v - 65536 if v >= 32768 else v
+                if c < 3:
+                    acc[row, c] = v
+                elif c < 6:
+                    gyr[row, c - 3] = v
+                else:
+                    mag[row, c - 6] = v
+                at += 2
+            row += 1
 
 
 @numba.njit(cache=True)
@@ -218,21 +241,8 @@ class OpenNrf(BatteryLevelService, SensorModel):
         # without a magnetometer, mag is a read-only NaN view: no 24 bytes per sample of memory
         acc, gyr = np.empty((total, 3)), np.empty((total, 3))
         mag = np.full((total, 3), np.nan) if mag_flag.any() else np.broadcast_to(np.nan, (total, 3))
-        first_row = np.cumsum(n_arr) - n_arr
-        words = np.frombuffer(buf, np.uint8)
-        layout = lengths[idx] * 2 + mag_flag  # equal length and mag flag: equal count and width
-        for key in np.unique(layout):  # one gather per packet layout (usually one)
-            g = np.flatnonzero(layout == key)
-            n, width = int(n_arr[g[0]]), 9 if mag_flag[g[0]] else 6
-            packets = _packets(words, offsets[idx[g]], HEADER_LEN + n * width * 2)
-            block = packets.view("<i2")[:, HEADER_LEN // 2:].reshape(g.size, n, width)  # a view: one copy in all
-            rows = None if g.size == idx.size else (first_row[g][:, None] + np.arange(n)).ravel()
-            for out, k in ((acc, 0), (gyr, 3), (mag, 6)):
-                if k < width and rows is None:
-                    out.reshape(g.size, n, 3)[:] = block[:, :, k:k + 3]
-                elif k < width:
-                    out[rows] = block.reshape(-1, width)[:, k:k + 3]
-            del packets, block
+        _raw_samples(np.frombuffer(buf, np.uint8), offsets[idx], n_arr, mag_flag, acc, gyr,
+                     mag if mag_flag.any() else np.zeros((0, 3)))
         for out, field, unit in ((acc, "acc_g", GRAVITY_MPS2), (gyr, "gyr_dps", DEG)):
             full_scale = head[field].astype(np.float64)
             if np.all(full_scale == full_scale[0]):  # one setting all day: no per-sample array
