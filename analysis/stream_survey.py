@@ -54,7 +54,7 @@ class Runs:
 class SensorSurvey:
     """What the survey keeps of one placement."""
 
-    rate_hz: float
+    rate_hz: float  # the source's until the survey ends, then 1 / the median of the blocks' median time steps
     samples: int = 0
     last_s: float = float("nan")
     holes: list[np.ndarray] = field(default_factory=list)
@@ -111,6 +111,7 @@ def survey(source: SampleSource, placements: list[str], legs: list[str], *, bloc
         s = out[p]
         s.acc_sum, s.gyr_norm_sum, s.count = np.zeros((k, 3)), np.zeros(k), np.zeros(k)
         s.first_s, s.last_in_s = np.full(k, np.nan), np.full(k, np.nan)
+    steps: dict[str, list[float]] = {}  # per placement the median time step of each block (s)
     n_blocks = max(1, int(np.ceil((t1 - t0) / block_s)))
     for b in range(n_blocks):
         c0 = t0 + b * block_s
@@ -125,10 +126,14 @@ def survey(source: SampleSource, placements: list[str], legs: list[str], *, bloc
                                           np.nan, np.nan, missing_s))
             if p in legs and i1 > i0 and len(t) >= 2:
                 _leg_block(s, t, df, i0, i1, edges)
+            if i1 - i0 >= 2:
+                steps.setdefault(p, []).append(float(np.median(np.diff(t[i0:i1]))))
             if i1 > i0:
                 s.samples += i1 - i0
                 s.last_s = float(t[i1 - 1])
     for p, s in out.items():
+        if steps.get(p):  # the sensor's own rate, as analysis.orientation.nominal_rate_hz over its samples
+            s.rate_hz = float(1.0 / np.median(steps[p]))
         if not s.samples:
             s.holes = [np.array([[t0, t1]])]
         elif t1 - s.last_s >= missing_s:

@@ -127,7 +127,7 @@ class StreamedPipeline(Algorithm):
             s = sv.sensors[p]
             s.bias_knots_s, s.bias_knots_radps = bias_knots_of(source, p, s.rest, self.block_s)
         report(0.2, "calibration")
-        grid_of = _grid(source, legs)
+        grid_of = _grid(sv, legs)
         cal, cal_messages = None, []
         try:
             cal = calibrate_stream(source, sv, legs, grid_of, neutral_interval_s=self.neutral_interval_s,
@@ -221,12 +221,12 @@ def activity_signals(sv: Survey, legs: list[str]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _grid(source: SampleSource, legs: list[str]):
+def _grid(sv: Survey, legs: list[str]):
     """The whole recording's angle grid (analysis.angles: from the first leg sample at the highest leg
     rate) as a function of (start_s, end_s)."""
-    start = min(source.span_s(p)[0] for p in legs)
-    stop = max(source.span_s(p)[1] for p in legs)
-    rate = max(source.rate_hz(p) for p in legs)
+    start = min(sv.sensors[p].first_s[np.isfinite(sv.sensors[p].first_s)][0] for p in legs)
+    stop = max(sv.sensors[p].last_s for p in legs)
+    rate = max(sv.sensors[p].rate_hz for p in legs)
     last = int(np.floor((stop - start) * rate))
 
     def grid_of(a: float, b: float) -> np.ndarray:

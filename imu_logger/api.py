@@ -12,6 +12,7 @@ gaps, session, inventory); ``analyze_recording`` runs an ``analysis.GaitPipeline
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,15 @@ from imu_logger.results import Results
 from imu_logger.samples.decode import GAP_COLUMNS, decode_recording
 from imu_logger.samples.inventory import decoder_notes, inventory
 from imu_logger.sensors.plausibility import IMPLAUSIBLE_SCALE
+
+
+#: recordings longer than this (s) are analysed streamed (analyze_recording): two hours of four 100 Hz
+#: sensors take ~0.5 GB whole, and every shorter recording (all tests, snapshots and the sample) keeps
+#: the whole-file analysis it had
+STREAM_OVER_S = 7200.0
+#: bytes per second of a recording of four sensors at 100 Hz (a 7 x 16 h week is 2.7 GB), to estimate
+#: the length of a recording cut short, which has no summary
+BYTES_PER_S = 6700.0
 
 
 @dataclass
@@ -73,18 +83,68 @@ def load_recording(source: str | Path | Recording) -> RecordingData:
         notes=tuple(decoder_notes(decoded)))
 
 
+def recording_span_s(path: str | Path) -> float:
+    """A recording's length (s) without reading its samples: the MCAP summary's first to last message, or,
+    for a recording cut short (no summary), its size at ``BYTES_PER_S`` (which over-estimates the length
+    of a recording of fewer or slower sensors, so such a recording is streamed early rather than late)."""
+    from mcap.reader import make_reader
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            stats = make_reader(f).get_summary().statistics
+        return (stats.message_end_time - stats.message_start_time) / 1e9
+    except Exception:  # no summary (cut short) or not readable: decode_recording says why later  # noqa: BLE001
+        return path.stat().st_size / BYTES_PER_S if path.is_file() else 0.0
+
+
 def analyze_recording(source: str | Path | RecordingData, pipeline: GaitPipeline | None = None,
-                      progress: Progress | None = None) -> Results:
+                      progress: Progress | None = None, *, stream_over_s: float = STREAM_OVER_S,
+                      work_dir: str | Path | None = None) -> Results:
     """Analyse a recording (a path or the result of ``load_recording``) with ``pipeline``
-    (default: ``GaitPipeline()``). UserError when the recording holds no samples."""
+    (default: ``GaitPipeline()``). UserError when the recording holds no samples.
+
+    A path to a recording longer than ``stream_over_s`` (s; see STREAM_OVER_S) is decoded into a private
+    temporary sample store (imu_logger.samples.store, in ``work_dir`` or the system's temporary folder;
+    removed afterwards) and analysed in pieces (analysis.streamed.StreamedPipeline, with the parameters
+    of ``pipeline``), in memory bounded whatever its length."""
+    if not isinstance(source, RecordingData) and recording_span_s(source) > stream_over_s:
+        return _analyze_streamed(Path(source), pipeline or GaitPipeline(), progress, work_dir)
     data = source if isinstance(source, RecordingData) else load_recording(source)
     if not data.samples:
         raise UserError(f"{data.path}: the recording holds no sensor samples")
     pipe = (pipeline or GaitPipeline()).run(data.samples, data.gaps, progress=progress)
-    gait = pipe.results_
+    return _finish(data, pipe.results_, data.duration_s)
+
+
+def _analyze_streamed(path: Path, pipeline: GaitPipeline, progress: Progress | None,
+                      work_dir: str | Path | None) -> Results:
+    """analyze_recording of a long recording: decode_to_store, then the streamed pipeline."""
+    from analysis.streamed import StreamedPipeline
+    from imu_logger.samples.store import decode_to_store
+
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="imu-logger-store-", dir=work_dir) as tmp:  # mode 0700: health data
+        store = decode_to_store(path, Path(tmp) / "samples")
+        if not store.placements:
+            raise UserError(f"{path}: the recording holds no sensor samples")
+        gait = StreamedPipeline(**pipeline.get_params()).run(store, store.gaps, progress=progress).results_
+        start = store.recording.session.get("start_wall_ns")
+        data = RecordingData(
+            path=store.recording.path, samples={}, gaps=store.gaps, session=dict(store.recording.session),
+            start_wall_ns=int(start) if start is not None else None, inventory=store.inventory(),
+            events=list(store.recording.events), truncated=store.truncated,
+            empty_placements=store.empty_placements, notes=tuple(store.notes()))
+        duration = max(store.span_s(p)[1] for p in store.placements)
+    return _finish(data, gait, duration)
+
+
+def _finish(data: RecordingData, gait: GaitResults, duration_s: float) -> Results:
+    """The analysis's results with the recording's notes and context."""
     notes = []
     if data.truncated:
-        notes.append(f"the recording was cut short (no proper end): analysed its first {data.duration_s:.0f} s, "
+        notes.append(f"the recording was cut short (no proper end): analysed its first {duration_s:.0f} s, "
                      "up to the last complete record")
     notes += [f"{p}: no samples in the recording" for p in data.empty_placements]
     notes += [n for n in data.notes if IMPLAUSIBLE_SCALE in n]  # a wrong scale is never data without a word
@@ -124,4 +184,4 @@ def load_results(source: str | Path, pipeline: GaitPipeline | None = None) -> Re
     return analyze_recording(path, pipeline)
 
 
-__all__ = ["RecordingData", "analyze_recording", "load_recording", "load_results", "recording_results"]
+__all__ = ["STREAM_OVER_S", "RecordingData", "analyze_recording", "recording_span_s", "load_recording", "load_results", "recording_results"]

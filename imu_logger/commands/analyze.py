@@ -67,8 +67,12 @@ def _default_filter() -> str:
 @click.option("--json", "as_json", is_flag=True,
               help="End summary as JSON: the results (as `info --json`), or a cohort's table.")
 @click.option("--quiet", is_flag=True, help="No progress; at the end only warnings and failures.")
+@click.option("--stream-over", "stream_over_s", type=click.FloatRange(min=0), default=None,
+              metavar="SECONDS",
+              help="A recording longer than this (default 7200: imu_logger.api.STREAM_OVER_S) is decoded to a "
+                   "private temporary store and analysed in pieces, in bounded memory; shorter ones whole.")
 def analyze(recordings: tuple[str, ...], out_dir: str, method: str, neutral: str | None, overwrite: bool,
-            scheduler: str, workers: int | None, as_json: bool, quiet: bool) -> None:
+            scheduler: str, workers: int | None, as_json: bool, quiet: bool, stream_over_s: float | None) -> None:
     """Find walking bouts, strides, gait events and ankle metrics in each of RECORDINGS.
 
     One recording file: its results go into --out. Several, or a folder of recordings: a cohort,
@@ -78,18 +82,21 @@ def analyze(recordings: tuple[str, ...], out_dir: str, method: str, neutral: str
 
     pipeline = GaitPipeline(filter=method, neutral_interval_s=_parse_neutral(neutral))
     if len(recordings) == 1 and not Path(recordings[0]).is_dir():
-        _analyze_one(recordings[0], out_dir, pipeline, overwrite, as_json, quiet)
+        _analyze_one(recordings[0], out_dir, pipeline, overwrite, as_json, quiet, stream_over_s)
     else:
         _analyze_cohort(recordings, Path(out_dir), pipeline, overwrite, scheduler, workers, as_json, quiet)
 
 
-def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool, as_json: bool, quiet: bool) -> None:
-    from imu_logger.api import analyze_recording, load_recording
+def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool, as_json: bool, quiet: bool,
+                 stream_over_s: float | None) -> None:
+    from imu_logger.api import STREAM_OVER_S, analyze_recording, recording_span_s
     from imu_logger.output_paths import refuse_overwrite
 
     out = refuse_overwrite(out_dir, overwrite)
-    data = load_recording(recording)
-    if data.duration_s >= PROGRESS_MIN_S and not (quiet or as_json):
+    stream_over_s = STREAM_OVER_S if stream_over_s is None else stream_over_s
+    # a long recording is decoded into a private store beside the results (removed afterwards)
+    work = out.parent if out.parent.exists() else None
+    if recording_span_s(recording) >= PROGRESS_MIN_S and not (quiet or as_json):
         with click.progressbar(length=100, label="analysing", file=sys.stderr) as bar:
             state = {"done": 0}
 
@@ -100,10 +107,9 @@ def _analyze_one(recording: str, out_dir: str, pipeline, overwrite: bool, as_jso
                     bar.update(step)
                     state["done"] += step
 
-            res = analyze_recording(data, pipeline, progress)
+            res = analyze_recording(recording, pipeline, progress, stream_over_s=stream_over_s, work_dir=work)
     else:
-        res = analyze_recording(data, pipeline)
-    del data  # the samples are analysed: free them before writing
+        res = analyze_recording(recording, pipeline, stream_over_s=stream_over_s, work_dir=work)
     res.save(out)
 
     if as_json:
