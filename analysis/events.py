@@ -21,9 +21,12 @@ Events per swing (rules, ``fs`` in Hz; thresholds in rad/s):
   the previous landing slap: a fixed window cut slow push-offs, simulated 2.3 s strides had toe-off
   83 ms late); toe-off is where ``toes_up`` climbs back through ``to_fraction`` of that minimum
   (interpolated).
-* initial contact: after mid-swing ``toes_up`` turns negative (the foot reaching its highest
-  dorsiflexion before landing), then the foot slaps down; initial contact is where ``toes_up``
-  falls through ``ic_fraction`` of the slap minimum (interpolated), before the impact peak.
+* initial contact: after mid-swing ``toes_up`` turns negative, then the foot slaps down; initial
+  contact is where ``toes_up`` falls through ``ic_fraction`` of the slap minimum (interpolated). With
+  the default 0 it is the zero crossing itself: late swing's toes-up rotation stops as the heel
+  touches (the design's first touch), 20-30 ms before the impact (see ``SwingEventDetector``).
+* shin sensor: contact is moved to the impact (``contact_at_impact``), as the shin's rate minimum
+  comes with the foot's slap, well after the touch.
 * mid-stance: the sample of least motion energy between initial contact and the next toe-off.
 
 The rules' parameters are those of ``SwingEventDetector`` (defaults and their sources there).
@@ -93,20 +96,40 @@ def skew_sign(w: np.ndarray, min_rate_radps: float = 1.0) -> float:
     return 1.0 if np.percentile(x, 99) >= -np.percentile(x, 1) else -1.0
 
 
+def impact_pulse(acc: np.ndarray, fs: float, width_s: float = 0.05) -> np.ndarray:
+    """Heel-strike transient size at each sample (n,), m/s³: the rise of |acc| into sample k, capped by
+    the fastest fall of |acc| within ``width_s`` after it (0 where |acc| does not rise).
+
+    A heel pad stops the leg within 20-30 ms: |acc| rises and falls back, a short pulse. A push-off
+    also makes |acc| rise fast but it does not fall back as fast (simulator: rise 1040-1140 m/s³ at
+    toe-off, against 910-970 at the impact; fall after it 600-690 against 900-1010).
+    """
+    norm = np.linalg.norm(acc, axis=1)
+    d = np.diff(norm, prepend=norm[:1]) * fs
+    h = max(1, int(round(width_s * fs)))
+    # fastest fall over the h samples after k: a moving max of -d over [k + 1, k + h]
+    fall = maximum_filter1d(-d, size=h, origin=-(h // 2), mode="nearest")
+    fall = np.concatenate([fall[1:], [0.0]])
+    return np.clip(np.minimum(d, fall), 0.0, None)
+
+
 def shin_swing_sign(w: np.ndarray, acc: np.ndarray, fs: float, *, min_peak_radps: float = 1.5,
                     after_s: float = 0.3) -> float:
     """Sign that makes the shin's mid-swing peaks of ``w`` positive: the excursion followed by heel strike.
 
-    Mid-swing is followed within ``after_s`` by initial contact, whose impact is the sharpest change
-    of the acc norm (largest |d|acc|/dt|, m/s³); the push-off excursion is followed by the swing, not
-    by an impact. Peaks of each sign (``min_peak_radps``, ≥ 0.6 s apart) are scored by the median of
-    that largest jerk after them. The extremes' size (``skew_sign``) nearly ties on short walks
-    (simulator seed 2: swing 4.30 vs push-off −4.20 rad/s) and is the fallback with < 5 peaks.
+    Mid-swing is followed within ``after_s`` by initial contact, whose impact is the largest pulse of
+    the acc norm (``impact_pulse``); the push-off excursion is followed by toe-off and the swing, whose
+    |acc| rises without falling back as fast. Peaks of each sign (``min_peak_radps``, ≥ 0.6 s apart) are
+    scored by the median of that largest pulse after them. The largest |d|acc|/dt| alone worked while
+    the simulated foot landed already rotating (heel-strike jerk 1685 against push-off 1094 m/s³ on
+    seed 2); once it lands with zero pitch rate, the push-off's rise is the larger (941 against 1094).
+    The extremes' size (``skew_sign``) nearly ties on short walks (seed 2: swing 4.30 vs push-off
+    −4.20 rad/s) and is the fallback with < 5 peaks.
     """
-    jerk = np.abs(np.diff(np.linalg.norm(acc, axis=1), prepend=np.linalg.norm(acc[:1], axis=1))) * fs
+    pulse = impact_pulse(acc, fs)
     h = max(1, int(round(after_s * fs)))
-    # moving max of the jerk over the ``h`` samples starting at each index
-    ahead = maximum_filter1d(jerk, size=h, origin=-(h // 2), mode="nearest")
+    # moving max of the pulse over the ``h`` samples starting at each index
+    ahead = maximum_filter1d(pulse, size=h, origin=-(h // 2), mode="nearest")
     score = []
     for s in (1.0, -1.0):
         pk, _ = find_peaks(s * w, height=min_peak_radps, distance=max(1, int(0.6 * fs)))
@@ -114,6 +137,32 @@ def shin_swing_sign(w: np.ndarray, acc: np.ndarray, fs: float, *, min_peak_radps
             return skew_sign(w)
         score.append(np.median(ahead[pk]))
     return 1.0 if score[0] >= score[1] else -1.0
+
+
+def contact_at_impact(swings: pd.DataFrame, time_s: np.ndarray, acc: np.ndarray, fs: float,
+                      search_s: float = 0.1) -> pd.DataFrame:
+    """Swings with each initial contact moved to the heel-strike impact: the steepest rise of |acc|
+    (between two samples, time of the later one minus half a period) in the ``search_s`` before the
+    detected contact (the shin's rate minimum, the slap), never before mid-swing.
+
+    The shin's rate minimum comes with the foot's slap, 54-69 ms after the first touch on the
+    simulator; the impact's rise is at the touch (−5…+6 ms, 20 and 30 ms impacts). ``search_s``
+    (0.1 s) is an engineering choice: longer than that lag, shorter than terminal swing.
+    """
+    if len(swings) == 0:
+        return swings
+    norm = np.linalg.norm(acc, axis=1)
+    rise = np.diff(norm, prepend=norm[:1])
+    back = max(1, int(round(search_s * fs)))
+    out = swings.copy()
+    ic = out["ic_idx"].to_numpy().copy()
+    for i, (ms, k) in enumerate(zip(out["ms_idx"].to_numpy(), ic)):  # one iteration per swing
+        a = max(k - back, ms + 1)
+        if k > a:
+            ic[i] = a + int(np.argmax(rise[a:k + 1]))
+    out["ic_idx"] = ic
+    out["initial_contact_s"] = np.asarray(time_s, float)[ic] - 0.5 / fs
+    return out
 
 
 @numba.njit(cache=True)
@@ -212,9 +261,13 @@ class SwingEventDetector(Algorithm):
     back at most this far before mid-swing (simulated 2.3 s strides had toe-off 83 ms late with a fixed
     0.45 s window). ``max_swing_s`` (s, 1.2): a swing joined from several mid-swing peaks lasts at most
     this long, toe-off to contact (engineering choice: the slow first step from standing on ipol_feet).
-    ``to_fraction`` (0.75) and ``ic_fraction`` (0.4): toe-off and contact are where the rate crosses
-    these fractions of the push-off and slap minima; tuned on ipol_feet subjects 1-10 (the events
-    closest to the force-plate annotations, benchmarks/bench_gait_ipol.py).
+    ``to_fraction`` (0.75) and ``ic_fraction`` (0.0): toe-off and contact are where the rate crosses
+    these fractions of the push-off and slap minima. ``to_fraction`` was tuned on ipol_feet subjects
+    1-10 (closest to its hand-checked toe-offs, benchmarks/bench_gait_ipol.py). ``ic_fraction`` 0 is the
+    design's first touch (the zero crossing): a foot-IMU + motion-capture recording put 0.4 of the slap
+    minimum 25 ms after the touch, and a simulator with a 30 ms heel impact 22 ms; ipol_feet's heel
+    strikes sit at the impact, so on them this contact reads a median 24-31 ms early by definition
+    (docs/ipol_validation.md).
     ``slap_window_s`` (s, 0.15): the slap minimum is searched this long after the rate turns negative.
     ``smooth_s`` (s, 0.05) and ``min_peak_distance_s`` (s, 0.15): smoothing of the rate and spacing
     of candidate peaks. All three are engineering choices, short against a swing (0.35-0.7 s on
@@ -226,7 +279,7 @@ class SwingEventDetector(Algorithm):
 
     def __init__(self, swing_min_radps: float = 0.8, stance_energy_max: float = 1.5, search_s: float = 0.45,
                  push_off_search_s: float = 1.0, max_swing_s: float = 1.2, to_fraction: float = 0.75,
-                 ic_fraction: float = 0.4, slap_window_s: float = 0.15, smooth_s: float = 0.05,
+                 ic_fraction: float = 0.0, slap_window_s: float = 0.15, smooth_s: float = 0.05,
                  min_peak_distance_s: float = 0.15) -> None:
         self.swing_min_radps = swing_min_radps
         self.stance_energy_max = stance_energy_max
@@ -242,8 +295,9 @@ class SwingEventDetector(Algorithm):
     @classmethod
     def shin(cls) -> SwingEventDetector:
         """Defaults for a shin sensor: its swing peak is higher (1.5 rad/s) and its stance moves more (2.5);
-        toe-off and contact are the rate minima themselves (fractions 1.0). Engineering choices checked
-        on the simulator (benchmarks/bench_shin_only.py: precision 0.996, recall 1.000)."""
+        toe-off and contact are the rate minima themselves (fractions 1.0; analysis.strides then moves
+        the contact to the impact, ``contact_at_impact``). Engineering choices checked on the simulator
+        (benchmarks/bench_shin_only.py)."""
         return cls(swing_min_radps=1.5, stance_energy_max=2.5, to_fraction=1.0, ic_fraction=1.0)
 
     def detect(self, time_s: np.ndarray, w: np.ndarray, energy: np.ndarray, fs: float) -> SwingEventDetector:

@@ -137,8 +137,8 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
                   zero_velocity: zupt.ZeroVelocityDetector | None = None) -> dict:
     """Events of a shin sensor: the shin swings forward fast in mid-swing (largest positive rate).
 
-    With the default ``events`` (SwingEventDetector.shin()), toe-off and contact are the negative rate
-    minima before and after mid-swing (fractions 1.0).
+    With the default ``events`` (SwingEventDetector.shin()), toe-off is the negative rate minimum before
+    mid-swing; contact is the heel-strike impact before the minimum after it (events.contact_at_impact).
     """
     events = (events or ev.SwingEventDetector.shin()).clone()
     zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
@@ -147,7 +147,7 @@ def shin_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
     w = gyr @ axis
     w = w * ev.shin_swing_sign(w, acc, fs)
     energy = ev.motion_energy(acc, gyr, fs)
-    swings = events.detect(time_s, w, energy, fs).swings_
+    swings = ev.contact_at_impact(events.detect(time_s, w, energy, fs).swings_, time_s, acc, fs)
     return {"fs": fs, "swings": swings, "energy": energy, "rate": w, "still": zv.detect(acc, gyr, fs).still_}
 
 

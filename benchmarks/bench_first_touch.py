@@ -2,10 +2,12 @@
 
 Run: .venv/bin/python benchmarks/bench_first_touch.py [DATASET_DIR]
 
-Issue 11: two independent references place our initial contact 22-25 ms after the heel's first
-touch. Per detected swing (analysis.strides.foot_analysis), from mid-swing on:
+Issue 11: two independent references placed our initial contact (then where ``toes_up`` fell through
+0.4 of the slap minimum) 22-25 ms after the heel's first touch; the contact is now the zero crossing
+(analysis.events, ``ic_fraction`` 0). Per detected swing (analysis.strides.foot_analysis), from
+mid-swing on:
 
-* ``detected``: today's contact, where ``toes_up`` falls through 0.4 of the slap minimum;
+* ``detected``: the pipeline's contact;
 * ``zero``: where ``toes_up`` crosses zero (the foot stops rotating toes-up and starts down);
 * ``frac_0.1``, ``frac_0.2``: where it falls through 0.1 / 0.2 of the slap minimum;
 * ``acc_low``: the lowest |acc| in the 50 ms before the impact's steepest rise (sample time);
@@ -14,7 +16,8 @@ touch. Per detected swing (analysis.strides.foot_analysis), from mid-swing on:
 
 Printed: on the simulator (issue 11's U-turn walk, 20 and 30 ms heel-pad impacts), each feature
 minus the true first touch; on ipol_feet, each feature minus the reference heel strike and minus
-today's detection, subjects 1-5 and 6-10 apart (ms, median [p5, p95]).
+the detection, subjects 1-5 and 6-10 apart (ms, median [p5, p95]); then the pipeline's contact
+minus the reference heel strike per subject (ipol_contact_by_subject).
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def simulator_table() -> pd.DataFrame:
 
 
 def ipol_tables(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Feature minus reference heel strike, and minus today's detection (ms), per subject split."""
+    """Feature minus reference heel strike, and minus the detection (ms), per subject split."""
     parts = []
     for name in trial_names(data):  # per trial and foot
         meta = json.loads((data / f"{name}.json").read_text())
@@ -119,6 +122,26 @@ def ipol_tables(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(vs_ref), pd.DataFrame(vs_det)
 
 
+def ipol_contact_by_subject(data: Path) -> pd.DataFrame:
+    """The pipeline's initial contact minus ipol_feet's heel strike (ms) per subject, TUNE 1-5 and REPORT
+    6-10: signed median [p5, p95], |error| p95, and the p95 of |error − median| (the spread once a
+    constant offset, such as the first touch against an impact mark, is taken out), by
+    analysis.ipol_validation's matching."""
+    from analysis.ipol_validation import by_subject, evaluate_all
+
+    rows = evaluate_all(data)
+    out = []
+    groups = [(str(s), rs) for s, rs in by_subject(rows).items()]
+    groups += [(name, [r for r in rows if r["subject"] in subj])
+               for name, subj in (("TUNE 1-5", range(1, 6)), ("REPORT 6-10", range(6, 11)))]
+    for name, rs in groups:
+        ic = np.concatenate([r["ic_err_ms"] for r in rs])
+        out.append({"subject": name, "contacts": len(ic), "signed": spread(ic),
+                    "abs_p95": round(float(np.percentile(np.abs(ic), 95)), 1),
+                    "p95_about_median": round(float(np.percentile(np.abs(ic - np.median(ic)), 95)), 1)})
+    return pd.DataFrame(out)
+
+
 def main() -> None:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
     pd.set_option("display.width", 250)
@@ -128,8 +151,10 @@ def main() -> None:
     vs_ref, vs_det = ipol_tables(data)
     print("\nipol_feet: feature minus reference heel strike (ms)")
     print(vs_ref.to_string(index=False))
-    print("\nipol_feet: feature minus today's detection (ms): how far each would move the estimate")
+    print("\nipol_feet: feature minus the detection (ms): how far each would move the estimate")
     print(vs_det.to_string(index=False))
+    print("\nipol_feet: initial contact minus reference heel strike per subject (ms, signed median [p5, p95])")
+    print(ipol_contact_by_subject(data).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ The foot frame has its origin at the ankle joint centre. Its orientation is ``Rz
 anchor to the ankle, so ``ankle = anchor + R @ offset``:
 
 * heel rocker: anchor = heel contact point (moving during the heel-strike transient), pitch → 0, the
-  toe rocker's two-piece profile reversed in time: the foot lands already rotating toes-down, its
-  fastest slap comes a little after contact, then it settles flat (config.Gait);
+  toe rocker's two-piece profile reversed in time: the heel lands with zero pitch rate (by default),
+  the heel pad stops it, the foot slaps toes-down, fastest ~57 ms after the touch, then it settles flat
+  (config.Gait);
 * foot flat: everything constant (exactly zero velocity);
 * toe rocker: anchor = metatarsal-head contact point, pitch 0 → toe-off pitch in two pieces: the
   toes-down rate rises from rest to its peak a little before toe-off, then falls to a fraction of the

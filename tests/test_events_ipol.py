@@ -1,8 +1,10 @@
 """Gait events and distance on the real ipol_feet recordings (all trials of subjects 1-10).
 
 The README's figures (benchmarks/bench_gait_ipol.py): footsteps precision 0.983, recall 0.986; toe-off
-|error| median 7.1 ms, p95 26.1 ms; initial contact 8.2 / 48.1 ms. The data are fixed, so the
-tolerances are those figures rounded up.
+|error| median 7.1 ms, p95 26.1 ms. The data are fixed, so the tolerances are those figures rounded up.
+Initial contact is the first touch and ipol_feet's heel strikes sit at the impact, so the contact
+reads early by definition: signed median −26.5 ms [p5 −74.9, p95 −6.0] (benchmarks/bench_first_touch.py;
+docs/ipol_validation.md).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ def test_footstep_precision_and_recall(scores):
 def test_event_timing_error(scores):
     rows, _ = scores
     to = np.abs(np.concatenate([r["to_err_ms"] for r in rows]))
-    ic = np.abs(np.concatenate([r["ic_err_ms"] for r in rows]))
+    ic = np.concatenate([r["ic_err_ms"] for r in rows])
     assert np.median(to) <= 7.5 and np.percentile(to, 95) <= 27.0
-    assert np.median(ic) <= 8.5 and np.percentile(ic, 95) <= 49.0
+    # the first touch comes before the reference's impact: a definitional offset, then the spread
+    assert -28.0 <= np.median(ic) <= -25.0
+    assert np.percentile(ic, 95) <= -5.0 and np.percentile(ic, 5) >= -76.0
 
 
 def _distances(rows):

@@ -4,8 +4,9 @@ sensors in every clone.
 Scored by ``analysis.ipol_validation.evaluate_trial``, which reads the files with the same loader
 (``load_foot``) as the full set in ../shared (tests/test_events_ipol.py). Figures on these trials when the tolerances were set
 (`.venv/bin/python benchmarks/bench_gait_ipol.py tests/data/ipol_feet`): 148 reference footsteps,
-precision 0.987, recall 0.993; |toe-off error| median 10.8 ms, p95 43.0 ms; |initial contact error|
-median 9.0 ms, p95 39.9 ms; distance per foot 19.9-21.4 m; |left − right| at most 1.15 m.
+precision 0.987, recall 0.993; |toe-off error| median 10.8 ms, p95 43.0 ms; distance per foot
+19.9-21.4 m; |left − right| at most 1.15 m. Initial contact (the first touch) minus the reference heel
+strike (at the impact): median −18.4 ms [p5 −55.2, p95 −1.9] (benchmarks/bench_first_touch.py).
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def test_footstep_precision_and_recall(rows):
 
 def test_event_timing_error(rows):
     to = np.abs(np.concatenate([r["to_err_ms"] for r in rows]))
-    ic = np.abs(np.concatenate([r["ic_err_ms"] for r in rows]))
+    ic = np.concatenate([r["ic_err_ms"] for r in rows])
     assert np.median(to) <= 13.0 and np.percentile(to, 95) <= 50.0
-    assert np.median(ic) <= 11.0 and np.percentile(ic, 95) <= 45.0
+    # the first touch comes before the reference's impact: a definitional offset, then the spread
+    assert -21.0 <= np.median(ic) <= -16.0
+    assert np.percentile(ic, 95) <= 0.0 and np.percentile(ic, 5) >= -58.0
 
 
 def test_trial_distance_and_left_right_agreement(rows):

@@ -44,8 +44,9 @@ def test_every_walking_stride_near_its_true_stride(sim, result):
     README: peak dorsiflexion within 1.04° for every stride outside spot turns, 1.5° in them (p95 0.17°); events 1.1 / 4.0 ms (initial
     contact / toe-off median); stride length |error| p95 0.26 % over 1 h. The other metrics have no
     README figure: their limits are this walk's measured maxima (deg: plantarflexion 0.35, range 0.26,
-    peak eversion 0.51 on the last stride before a turn, eversion excursion 1.13, whose contact value carries a -0.7° bias from the
-    contact being found ~1.3 ms early; tibial acceleration 0.012 g) rounded up.
+    peak eversion 0.51 on the last stride before a turn, eversion excursion 1.36, whose contact value, the first sample after
+    the contact, carries a median -0.9° bias (1.13 and -0.7° before issue 11's first-touch contact and heel rocker);
+    tibial acceleration 0.012 g) rounded up.
     """
     walking = walking_strides(result)
     m = stride_errors(walking, sim.truth_strides)
@@ -62,7 +63,7 @@ def test_every_walking_stride_near_its_true_stride(sim, result):
     assert np.median(err["ic_err_ms"]) <= 2.0 and np.median(err["to_err_ms"]) <= 4.5
     assert np.percentile(err["len_err_pct"], 95) <= 0.5
     for col, limit in (("peak_plantarflexion_deg_err", 0.5), ("sagittal_range_deg_err", 0.4),
-                       ("peak_eversion_deg_err", 0.6), ("eversion_excursion_deg_err", 1.3),
+                       ("peak_eversion_deg_err", 0.6), ("eversion_excursion_deg_err", 1.4),
                        ("peak_tibial_accel_g_err", 0.02)):
         assert err[col].max() <= limit, (col, err[col].max())
 
