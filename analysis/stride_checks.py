@@ -106,12 +106,12 @@ def _nll_each(z: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
 #: fitted on ipol_feet subjects 1-5, 3 components: least BIC of 1-5 (benchmarks/bench_stride_checks.py
 #: prints the fit); subjects 6-10 held out
 IPOL_STEP_MODEL = StepModel(
-    weights=(0.04678, 0.7890, 0.1642),
-    means=((0.02403, -0.6040), (-0.003579, 0.003407), (0.05767, -0.02791)),
-    covs=(((0.004421, 0.008278), (0.008278, 0.2754)),
-          ((0.0003194, 8.608e-06), (8.608e-06, 0.0002656)),
-          ((0.003212, -6.237e-05), (-6.237e-05, 0.002067))),
-    max_nll=3.864)
+    weights=(0.04332, 0.7817, 0.1749),
+    means=((0.02587, -0.6342), (-0.002840, 0.003545), (0.06144, -0.02590)),
+    covs=(((0.003270, -0.002795), (-0.002795, 0.2619)),
+          ((0.0002124, -2.892e-05), (-2.892e-05, 0.0002656)),
+          ((0.003590, 0.0002577), (0.0002577, 0.002280))),
+    max_nll=3.542)
 
 
 def local_relative(strides: pd.DataFrame, window_s: float = LOCAL_WINDOW_S) -> np.ndarray:
