@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis import events
 from analysis.strides import compute_strides
 from analysis.validation import stride_errors
 from gait_sim import Scenario, SimConfig, simulate
@@ -71,3 +72,20 @@ def test_shin_sign_on_a_short_walk():
     assert set(m["side"]) == {"left", "right"}
     assert len(m) / n_true >= 0.95 and len(m) / n_det >= 0.95
     assert np.all(np.abs(m["ic_err_ms"]) <= 15.0)  # half a step off would be ~500 ms
+
+
+def test_the_impact_pulse_is_a_rise_that_falls_back():
+    """A heel pad stops the leg within 20-30 ms: |acc| rises and falls back (a pulse). A rise that stays
+    (a push-off's) is no pulse; the pulse is the smaller of the rise and the fall after it (m/s³)."""
+    fs = 100.0
+    g = np.zeros((100, 3))
+    g[:, 2] = 9.81
+    pulse, step = g.copy(), g.copy()
+    pulse[50, 2] += 10.0  # 10 m/s² for one sample, back the next: rise and fall 1000 m/s³
+    step[50:, 2] += 10.0  # same rise, no fall
+    p = events.impact_pulse(pulse, fs)
+    assert np.argmax(p) == 50 and p[50] == pytest.approx(1000.0)
+    assert np.all(events.impact_pulse(step, fs) < 1e-9)
+    slow = pulse.copy()
+    slow[51:56, 2] = 9.81 + 10.0 * np.linspace(0.8, 0.0, 5)  # falls back over 60 ms: 200 m/s³ at most
+    assert events.impact_pulse(slow, fs)[50] == pytest.approx(200.0)
