@@ -26,6 +26,7 @@ from analysis.calibration import Calibration, SensorCalibration
 from analysis.lower_back import PLACEMENT as LOWER_BACK
 from analysis.lower_back.columns import add_lower_back_columns
 from analysis.orientation import contiguous_segments, filter_blocks, segment_orientation
+from analysis.parallel import in_parallel
 from analysis.sample_source import SampleSource
 from analysis.stream_calibration import StreamCalibration, merge_intervals
 from analysis.stream_survey import Survey
@@ -93,8 +94,9 @@ def analyse_piece(source: SampleSource, survey: Survey, piece: Piece, legs: list
     strides = strides[(start >= piece.core_start_s) & (start < piece.core_end_s)]
     angles = pd.DataFrame()
     if cal is not None and cal.sensors:
-        sensors = {p: _sensor(source, survey, raw[m.source], p, m.source, cal)
-                   for p, m in cal.sensors.items() if m.source in raw}
+        mine = [p for p, m in cal.sensors.items() if m.source in raw]
+        sensors = dict(zip(mine, in_parallel(
+            lambda p: _sensor(source, survey, raw[cal.sensors[p].source], p, cal.sensors[p].source, cal), mine)))
         if sensors:
             times = [s.time_s for s in sensors.values()]
             own = all(len(s.segments) == 1 and np.array_equal(s.time_s, times[0]) for s in sensors.values())

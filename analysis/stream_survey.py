@@ -22,6 +22,7 @@ from analysis import columns as col
 from analysis.calibration.bias import BIAS_MEDIAN_SAMPLES
 from analysis.calibration.walking import detect_walking
 from analysis.orientation import contiguous_segments
+from analysis.parallel import in_parallel
 from analysis.pipeline import time_holes
 from analysis.sample_source import SampleSource
 from analysis.stillness import rest_periods
@@ -111,12 +112,12 @@ def survey(source: SampleSource, placements: list[str], legs: list[str], *, bloc
         s = out[p]
         s.acc_sum, s.gyr_norm_sum, s.count = np.zeros((k, 3)), np.zeros(k), np.zeros(k)
         s.first_s, s.last_in_s = np.full(k, np.nan), np.full(k, np.nan)
-    steps: dict[str, list[float]] = {}  # per placement the median time step of each block (s)
+    steps: dict[str, list[float]] = {p: [] for p in placements}  # per placement the median time step of each block (s)
     n_blocks = max(1, int(np.ceil((t1 - t0) / block_s)))
     for b in range(n_blocks):
         c0 = t0 + b * block_s
         c1 = np.inf if b == n_blocks - 1 else t0 + (b + 1) * block_s
-        for p in placements:
+        def one(p: str) -> None:  # the placements of a block in parallel threads (compiled kernels release the GIL)
             df = source.read(p, c0 - margin_s if b else -np.inf, c1 + margin_s)
             t = df[col.TIME].to_numpy(np.float64)
             i0, i1 = np.searchsorted(t, [c0 if b else -np.inf, c1], side="left")
@@ -127,12 +128,13 @@ def survey(source: SampleSource, placements: list[str], legs: list[str], *, bloc
             if p in legs and i1 > i0 and len(t) >= 2:
                 _leg_block(s, t, df, i0, i1, edges)
             if i1 - i0 >= 2:
-                steps.setdefault(p, []).append(float(np.median(np.diff(t[i0:i1]))))
+                steps[p].append(float(np.median(np.diff(t[i0:i1]))))
             if i1 > i0:
                 s.samples += i1 - i0
                 s.last_s = float(t[i1 - 1])
+        in_parallel(one, placements)
     for p, s in out.items():
-        if steps.get(p):  # the sensor's own rate, as analysis.orientation.nominal_rate_hz over its samples
+        if steps[p]:  # the sensor's own rate, as analysis.orientation.nominal_rate_hz over its samples
             s.rate_hz = float(1.0 / np.median(steps[p]))
         if not s.samples:
             s.holes = [np.array([[t0, t1]])]

@@ -34,6 +34,7 @@ from analysis.columns import STRIDE_COLUMNS
 from analysis.conventions import LEG_PLACEMENTS
 from analysis.errors import UserError
 from analysis.orientation.filters import DEFAULT_FILTER, FILTERS
+from analysis.parallel import in_parallel
 from analysis.pipeline import MISSING_S, Progress, finish_tables
 from analysis.results import GaitResults
 from analysis.sample_source import SampleSource
@@ -123,9 +124,9 @@ class StreamedPipeline(Algorithm):
         warnings = [f"{p}: fewer than 10 samples, not analysed" for p in placements if sv.sensors[p].samples < 10]
         placements = [p for p in placements if sv.sensors[p].samples >= 10]
         legs = [p for p in legs if p in placements]
-        for p in legs:
-            s = sv.sensors[p]
-            s.bias_knots_s, s.bias_knots_radps = bias_knots_of(source, p, s.rest, self.block_s)
+        knots = in_parallel(lambda p: bias_knots_of(source, p, sv.sensors[p].rest, self.block_s), legs)
+        for p, (at_s, radps) in zip(legs, knots):
+            sv.sensors[p].bias_knots_s, sv.sensors[p].bias_knots_radps = at_s, radps
         report(0.2, "calibration")
         grid_of = _grid(sv, legs)
         cal, cal_messages = None, []
