@@ -25,8 +25,6 @@ the feet are never still together, so that is standing, however short.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -39,7 +37,7 @@ from analysis.orientation.quaternion import rotate
 from analysis.orientation.segments import nominal_rate_hz
 from analysis.parallel import in_parallel
 from analysis.quality import join_flags
-from analysis.windows import runs
+from analysis.windows import reduce_slices, runs
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
 #: plausible ranges for one stride of walking (outside: flag ``implausible``; see StrideDetector)
@@ -426,28 +424,34 @@ def join_angle_metrics(strides: pd.DataFrame, angles: pd.DataFrame, side: str, *
     dorsi = angles[dcol].to_numpy(float) if dcol else None
     ever = angles[ecol].to_numpy(float) if ecol else None
     ever_rate = np.gradient(ever, t) if ever is not None and len(t) > 1 else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # strides where a sensor is missing: all-NaN, stay NaN
-        _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s)
+    _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s)
     return out
 
 
 def _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s) -> None:
-    """Per-stride ankle metrics written into ``out`` in place (see join_angle_metrics)."""
-    for r, a, b, c in zip(rows, st, to, en):  # per stride; slices are vectorised
-        i0, i1, i2 = np.searchsorted(t, [a, b, c])
-        if dorsi is not None and i1 > i0:
-            j0, j1 = np.searchsorted(t, [b - push_off_s, b + push_off_s])
-            out.iat[r, out.columns.get_loc("peak_dorsiflexion_deg")] = np.nanmax(dorsi[i0:i1])
-            if j1 > j0:
-                out.iat[r, out.columns.get_loc("peak_plantarflexion_deg")] = np.nanmin(dorsi[j0:j1])
-            if i2 > i0:
-                out.iat[r, out.columns.get_loc("sagittal_range_deg")] = np.nanmax(dorsi[i0:i2]) - np.nanmin(dorsi[i0:i2])
-        if ever is not None and i1 > i0:
-            pk = np.nanmax(ever[i0:i1])
-            out.iat[r, out.columns.get_loc("peak_eversion_deg")] = pk
-            out.iat[r, out.columns.get_loc("eversion_excursion_deg")] = pk - ever[i0]
-            out.iat[r, out.columns.get_loc("peak_pronation_velocity_dps")] = np.nanmax(ever_rate[i0:i1])
+    """Per-stride ankle metrics written into ``out`` in place (see join_angle_metrics), all strides in one
+    pass: slice bounds by searchsorted, nan-skipping maxima and minima by reduceat over them."""
+    i0, i1, i2 = (np.searchsorted(t, x) for x in (st, to, en))
+    stance = i1 > i0
+
+    def put(col: str, ok: np.ndarray, values: np.ndarray) -> None:
+        v = out[col].to_numpy(dtype=float, copy=True)
+        v[rows[ok]] = values[ok]
+        out[col] = v
+
+    if dorsi is not None and len(t):
+        j0, j1 = np.searchsorted(t, to - push_off_s), np.searchsorted(t, to + push_off_s)
+        put("peak_dorsiflexion_deg", stance, reduce_slices(np.fmax, dorsi, i0, i1))
+        put("peak_plantarflexion_deg", stance & (j1 > j0), reduce_slices(np.fmin, dorsi, j0, j1))
+        whole = stance & (i2 > i0)
+        put("sagittal_range_deg", whole,
+            reduce_slices(np.fmax, dorsi, i0, i2) - reduce_slices(np.fmin, dorsi, i0, i2))
+    if ever is not None and len(t):
+        pk = reduce_slices(np.fmax, ever, i0, i1)
+        put("peak_eversion_deg", stance, pk)
+        put("eversion_excursion_deg", stance, pk - ever[np.minimum(i0, len(t) - 1)])
+        if ever_rate is not None:
+            put("peak_pronation_velocity_dps", stance, reduce_slices(np.fmax, ever_rate, i0, i1))
 
 
 def _pick(angles: pd.DataFrame, side: str, name: str) -> str | None:

@@ -65,6 +65,13 @@ def moving(values: np.ndarray, window: int, segments: list[tuple[int, int]], how
                          max(2, window // 2), how == "std")
 
 
+def reduce_slices(ufunc: np.ufunc, values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(values[a[i]:b[i]])`` for every pair in one ``reduceat`` call (pairs with b <= a give
+    ``values[a[i]]``: mask them). ``np.fmax`` / ``np.fmin`` skip NaN as np.nanmax / np.nanmin do."""
+    padded = np.append(values, values[-1:])  # b may equal len(values): reduceat indices must be in range
+    return ufunc.reduceat(padded, np.column_stack([a, b]).ravel())[::2]
+
+
 def column_max(v: np.ndarray) -> np.ndarray:
     """Largest of the 3 columns of each row, NaN if any is NaN (as .max(axis=1), without its slow
     reduction over short rows)."""
