@@ -175,3 +175,67 @@ def summarise(rows: list[dict]) -> pd.DataFrame:
             "stride_sum_med_m": np.median(np.concatenate([r["stride_sum_m"] for r in rs])),
         })
     return pd.DataFrame(table)
+
+
+#: an events.csv row matches a reference footstep when its contact lies within this fraction of the
+#: reference swing (toe-off to heel strike) of the reference heel strike: the row has no mid-swing, and
+#: the first row of a run has no toe-off either, so the contact is what a consumer can match on
+ROW_MATCH_SWING_FRACTION = 0.5
+
+
+def trial_events(data: Path, name: str) -> pd.DataFrame:
+    """events.csv of one trial as ``analyze`` writes it, without the ankle angles (which do not change
+    it): strides of both feet, Mobilise-D bouts, gap flags, the stride checks, then the footsteps."""
+    from analysis.bouts import tables_from_strides
+    from analysis.footsteps import footsteps
+    from analysis.pipeline import flag_strides
+    from analysis.stride_checks import StrideChecks
+
+    signals = {"left_foot": load_foot(data, name, "lf"), "right_foot": load_foot(data, name, "rf")}
+    strides, _ = tables_from_strides(st.StrideDetector().detect(signals).strides_, signals)
+    checked = StrideChecks().check(flag_strides(strides, None, {})).strides_
+    return footsteps(checked, checked["mid_stance_s"])
+
+
+def footstep_place(meta: dict, ref: np.ndarray, i: int) -> str:
+    """Where reference footstep ``i`` of one foot is: ``first`` (from standing), ``last`` (into
+    standing), ``turn`` (overlaps ``UTurnBoundaries``) or ``straight``."""
+    u0, u1 = (x / 100.0 for x in meta["UTurnBoundaries"])
+    if i == 0:
+        return "first"
+    if i == len(ref) - 1:
+        return "last"
+    return "turn" if ref[i, 1] >= u0 and ref[i, 0] <= u1 else "straight"
+
+
+def score_event_rows(meta: dict, events: pd.DataFrame) -> pd.DataFrame:
+    """Every events.csv row (flagged or not) against the reference footsteps of one trial, both feet.
+
+    One row per reference footstep (``kind`` ``ref``: ``matched``, ``to_err_ms`` and ``ic_err_ms``
+    detected − reference, NaN where unknown) and per unmatched events row with its contact inside
+    ``TrialBoundaries`` (``kind`` ``false``), each with ``side``, ``place`` (``footstep_place`` of the
+    reference footstep, for a false row the one with the nearest heel strike) and ``quality``.
+    Matching: each reference footstep, in order, takes the unused row with the nearest contact within
+    ROW_MATCH_SWING_FRACTION of its swing from its heel strike.
+    """
+    b0, b1 = (x / 100.0 for x in meta["TrialBoundaries"])
+    out = []
+    for key, side in (("LeftFootEvents", "left"), ("RightFootEvents", "right")):
+        ev = events[events["side"] == side]
+        ic, to, q = (ev[c].to_numpy() for c in ("initial_contact_s", "toe_off_s", "quality"))
+        ref = reference_footsteps(meta, key, np.inf)
+        used = np.zeros(len(ic), bool)
+        for i, (r_to, r_hs) in enumerate(ref):  # per reference footstep (tens per trial)
+            d = np.where(used, np.inf, np.abs(ic - r_hs))
+            j = int(np.argmin(d)) if len(d) else -1
+            hit = j >= 0 and d[j] <= ROW_MATCH_SWING_FRACTION * (r_hs - r_to)
+            if hit:
+                used[j] = True
+            out.append({"kind": "ref", "side": side, "place": footstep_place(meta, ref, i), "matched": hit,
+                        "to_err_ms": 1000 * (to[j] - r_to) if hit else np.nan,
+                        "ic_err_ms": 1000 * (ic[j] - r_hs) if hit else np.nan, "quality": q[j] if hit else ""})
+        for j in np.flatnonzero(~used & (ic >= b0) & (ic <= b1)):
+            k = int(np.argmin(np.abs(ref[:, 1] - ic[j]))) if len(ref) else 0
+            out.append({"kind": "false", "side": side, "place": footstep_place(meta, ref, k) if len(ref) else "",
+                        "matched": False, "to_err_ms": np.nan, "ic_err_ms": np.nan, "quality": q[j]})
+    return pd.DataFrame(out).assign(subject=meta["Subject"])
