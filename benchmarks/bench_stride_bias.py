@@ -1,6 +1,6 @@
 """Why stride length reads long on ipol_feet: rest bias, distance per subject, the straight legs, the velocity drift.
 
-Run: .venv/bin/python benchmarks/bench_stride_bias.py [DATASET_DIR]
+Run: .venv/bin/python benchmarks/bench_stride_bias.py [DATASET_DIR] [--sweeps]
 
 Issue 11: trials read a median 20.7 m for a 20 m course. Per foot and trial (ipol_feet, both feet walk
 the same course, so their distances should agree):
@@ -25,6 +25,12 @@ the same course, so their distances should agree):
   ``k_drift`` recovers an injected scale error: ideal sensors give 0.989-0.994 (the estimator's own
   offset), a 3 % scale error gives that value / 1.03.
 
+* ``--sweeps`` (TUNE only, about 20 s more): the same trials with the input changed, each change a
+  candidate cause, printed as distance and drift medians: the accelerometer resampled earlier / later
+  against the gyroscope (ms), the gyroscope scaled, and the accelerometer turned by ±half a sample's
+  rotation (``acc + h·dt·(ω × acc)``: a reading expressed in the frame at the end of its interval instead
+  of its middle). The drift least at the nominal input says the data carry no such error.
+
 Subjects 1-5 (TUNE) and 6-10 (REPORT) apart.
 """
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -144,8 +151,42 @@ def foot_row(data: Path, name: str, foot: str, meta: dict) -> dict:
     return row
 
 
+def _delayed(t: np.ndarray, acc: np.ndarray, delay_s: float) -> np.ndarray:
+    return np.column_stack([np.interp(t - delay_s, t, acc[:, c]) for c in range(3)])
+
+
+SWEEPS: dict[str, tuple[tuple, Callable]] = {  # name: (values, (t, acc, gyr, value) -> (acc, gyr))
+    "acc delay ms": ((-10, -5, 0, 5, 10), lambda t, a, g, v: (_delayed(t, a, v / 1000.0), g)),
+    "gyro scale": ((0.98, 0.99, 1.0, 1.01, 1.02, 1.03), lambda t, a, g, v: (a, g * v)),
+    "acc frame h": ((-1.0, -0.5, 0.0, 0.5, 1.0),
+                    lambda t, a, g, v: (a + v * np.median(np.diff(t)) * np.cross(g, a), g)),
+}
+
+
+def sweeps(data: Path) -> None:
+    """Distance and drift medians (m, m/s) over TUNE's foot-trials for each input change of SWEEPS."""
+    trials = [n for n in trial_names(data) if int(n.split("-")[0]) in SPLITS[0][1]]
+    for label, (values, change) in SWEEPS.items():
+        rows = []
+        for name in trials:
+            b0, b1 = (x / 100.0 for x in json.loads((data / f"{name}.json").read_text())["TrialBoundaries"])
+            for foot in ("lf", "rf"):
+                df = load_foot(data, name, foot)
+                t, acc0, gyr0 = df["time_s"].to_numpy(), df[list(ACC)].to_numpy(), df[list(GYR)].to_numpy()
+                for v in values:
+                    acc, gyr = change(t, acc0, gyr0, v)
+                    res = st.foot_analysis(t, acc, gyr)
+                    d = drift(t, acc, gyr, res["still"])
+                    rows.append({"value": v, "drift": float(np.median(np.linalg.norm(d["v_end"], axis=1))),
+                                 "distance": trial_swings(res["swings"], b0, b1)["displacement_m"].sum()})
+        med = pd.DataFrame(rows).groupby("value").median()
+        cells = [f"{v:g}: {r.distance:.2f} m, {r.drift:.3f} m/s" for v, r in med.iterrows()]
+        print(f"  {label:>12}: " + "; ".join(cells))
+
+
 def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
+    args = [a for a in sys.argv[1:] if a != "--sweeps"]
+    data = Path(args[0]) if args else DATA
     rows = []
     for name in trial_names(data):
         meta = json.loads((data / f"{name}.json").read_text())
@@ -175,6 +216,9 @@ def main() -> None:
     print(table.round(3).to_string())
     print("\nk_drift per foot (median over foot-trials):",
           {f: round(float(v), 4) for f, v in df.groupby("foot")["k_drift"].median().items()})
+    if "--sweeps" in sys.argv:
+        print("\nTUNE sweeps (value: distance median, drift median):")
+        sweeps(data)
 
 
 if __name__ == "__main__":
