@@ -12,10 +12,12 @@ connection at a time with the same function as ``decode_recording`` (decode.deco
 
 Memory: one connection of one sensor is decoded at a time, because the decoders are pure functions of a
 connection's whole notification sequence (unwrapped counters and clocks, Polar's start answers, the
-gravity check). Its peak is about 130 bytes per sample of the longest connection (the model's float64
-stream plus the float32 columns), about 0.75 GB for one sensor streaming 16 h at 100 Hz without a
-reconnect; nothing else grows with the recording's length except the connection runs (a few per
-connection), the time index (16 bytes per 4096 samples) and the gap, corrupt and note lists.
+gravity check). That decode is the peak: ~110 bytes per sample of the longest connection (the model's
+float64 stream, its raw payloads, the float32 columns), ~0.6 GB for one open_nrf sensor streaming 16 h at
+100 Hz without a reconnect, ~1.0 GB in all with the interpreter (measured: the 16 h day 0.96-1.05 GB, 48 h
+of three such connections 1.08 GB). Nothing else grows with the recording's length but small lists: the
+connection runs (a few per connection), the time index (16 bytes per 4096 samples), the events, and the
+gap, corrupt and note rows (~200 bytes each: ~0.1 B per sample on the simulated day).
 
 On disk (the folder and files owner-only: health data): ``store.json`` (session, sensors, events,
 per placement its model, rate, clocks, corrupt notifications, notes, columns and connections, and the
