@@ -8,13 +8,16 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def _row_norms(v, out):  # noqa: ANN001 - compiled
-    for i in range(v.shape[0]):
-        out[i] = np.sqrt(v[i, 0] * v[i, 0] + v[i, 1] * v[i, 1] + v[i, 2] * v[i, 2])
+    for i in range(v.shape[0]):  # float64 arithmetic for float32 input too, as after a conversion
+        x, y, z = np.float64(v[i, 0]), np.float64(v[i, 1]), np.float64(v[i, 2])
+        out[i] = np.sqrt(x * x + y * y + z * z)
 
 
 def row_norms(v: np.ndarray) -> np.ndarray:
     """Euclidean norm of each row of (n, 3) values (same unit as v)."""
-    v = np.ascontiguousarray(v, dtype=float)
+    v = np.asarray(v)
+    if v.dtype not in (np.float32, np.float64):  # float samples are read in place, any strides: no copy
+        v = v.astype(float)
     out = np.empty(v.shape[0])
     _row_norms(v, out)
     return out

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def acc_to_quaternion(ax: float, ay: float, az: float) -> np.ndarray:
     """Quaternion with zero yaw whose z axis is along the accelerometer reading (ahrs ``acc2q``)."""
     q = np.array([1.0, 0.0, 0.0, 0.0])
@@ -33,7 +33,7 @@ def acc_to_quaternion(ax: float, ay: float, az: float) -> np.ndarray:
     return q
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _euler_step(qw: float, qx: float, qy: float, qz: float, dw: float, dx: float, dy: float, dz: float,
                 dt: float) -> tuple[float, float, float, float]:
     """q + q̇ dt, renormalised (the integration step of ahrs' Madgwick and Mahony)."""
@@ -42,7 +42,7 @@ def _euler_step(qw: float, qx: float, qy: float, qz: float, dw: float, dx: float
     return qw / norm, qx / norm, qy / norm, qz / norm
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def madgwick_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float, q0: np.ndarray) -> np.ndarray:
     """Madgwick gradient-descent IMU filter (ahrs ``Madgwick.updateIMU``) over a whole segment."""
     n = gyr.shape[0]
@@ -82,7 +82,7 @@ def madgwick_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float, q0: n
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mahony_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, k_p: float, k_i: float,
                q0: np.ndarray, b0: np.ndarray) -> np.ndarray:
     """Mahony explicit complementary IMU filter with bias integrator (ahrs ``Mahony.updateIMU``)."""
@@ -124,7 +124,7 @@ def mahony_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, k_p: float, k_i: flo
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out = a @ b for small matrices, without allocating."""
     for i in range(a.shape[0]):
@@ -135,7 +135,7 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
             out[i, j] = acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ekf_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, var_gyr: float, var_acc: float,
             q0: np.ndarray, p0: np.ndarray) -> np.ndarray:
     """Quaternion extended Kalman filter, IMU only (ahrs ``EKF.update`` with frame 'NED')."""
@@ -243,7 +243,7 @@ def complementary_imu(gyr: np.ndarray, acc: np.ndarray, dt: float, gain: float,
     return _complementary_blend(gyr, roll, pitch, dt, gain, np.asarray(w0, dtype=float))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _complementary_blend(gyr: np.ndarray, tilt_roll: np.ndarray, tilt_pitch: np.ndarray, dt: float,
                          gain: float, w0: np.ndarray) -> np.ndarray:
     """Roll/pitch recurrence of ahrs ``Complementary`` and its ``from_rpy`` quaternions (yaw 0 after sample 0)."""
@@ -272,7 +272,7 @@ def _complementary_blend(gyr: np.ndarray, tilt_roll: np.ndarray, tilt_pitch: np.
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tilt_angles_from_acc(ax: float, ay: float, az: float) -> np.ndarray:
     """Roll, pitch, yaw=0 (rad) of the accelerometer direction, as ahrs ``Complementary.am_estimation``."""
     a_norm = np.sqrt(ax * ax + ay * ay + az * az)

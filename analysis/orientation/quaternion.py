@@ -74,13 +74,13 @@ def _rotate_rows(q, v, out):  # noqa: ANN001 - compiled; whole-day arrays withou
         out[i, 2] = vz + w * tz + (x * ty - y * tx)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _mul(aw, ax, ay, az, bw, bx, by, bz):  # noqa: ANN001, ANN202 - scalar helper inlined by numba
     return (aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by,
             aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _clip_unit(v: float) -> float:
     """v limited to [-1, 1]; NaN stays NaN (unlike min/max)."""
     return 1.0 if v > 1.0 else (-1.0 if v < -1.0 else v)

@@ -92,7 +92,7 @@ def _previous_stride_fill(x: np.ndarray, i0: int, i1: int, rate: float) -> np.nd
     return x[i0 + 1 - lag:i1 - lag] + (1.0 - w) * start_off + w * end_off
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lag_mismatch(gyr: np.ndarray, ctx: np.ndarray, lags: np.ndarray) -> np.ndarray:
     """Sum of squared differences (L,) between gyr[ctx] and gyr[ctx - lag] for each lag."""
     out = np.zeros(lags.shape[0])
@@ -106,7 +106,7 @@ def _lag_mismatch(gyr: np.ndarray, ctx: np.ndarray, lags: np.ndarray) -> np.ndar
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def not_a_knot_cubic(x: np.ndarray, y: np.ndarray, xq: np.ndarray) -> np.ndarray:
     """Cubic spline through (x, y) (y: (n, k), x increasing, n >= 2) with not-a-knot ends, at xq (inside
     [x[0], x[-1]]); two points give the line, three the parabola (as scipy's CubicSpline)."""
@@ -149,14 +149,16 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
         return orientation(gyr, acc, rate, method, **params)
     breaks: list[int] = []
     where = np.concatenate([[0], np.cumsum(n_missing + 1)])  # position of each real sample
-    filled_t = np.interp(np.arange(where[-1] + 1), where, t)
-    filled = np.empty((len(filled_t), 6), dtype=np.result_type(gyr, acc))
+    filled = np.empty((where[-1] + 1, 6), dtype=np.result_type(gyr, acc))
     filled[where, :3] = gyr
     filled[where, 3:] = acc
     # missing samples: linear between the real samples around them, then better fills for longer gaps
     before = np.repeat(np.arange(len(n_missing)), n_missing)
-    missing = np.setdiff1d(np.arange(len(filled_t)), where, assume_unique=True)
-    frac = ((filled_t[missing] - t[before]) / (t[before + 1] - t[before]))[:, None]
+    # positions of the missing samples, in order: where[k] + 1 ... where[k + 1] - 1 for each gap k
+    first = np.cumsum(n_missing) - n_missing  # index in ``missing`` of each gap's first missing sample
+    missing = where[before] + 1 + np.arange(len(before)) - np.repeat(first, n_missing)
+    missing_t = np.interp(missing, where, t)  # times only where needed, not over the whole block
+    frac = ((missing_t - t[before]) / (t[before + 1] - t[before]))[:, None]
     lo, hi = filled[where[before]], filled[where[before + 1]]
     filled[missing] = lo + frac * (hi - lo)
     for k in np.flatnonzero(n_missing > 1):
@@ -165,7 +167,8 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
         if copy is None:
             # a cubic through the samples around the gap follows a swing peak better than a straight line
             around = np.arange(max(0, k - 3), min(len(t), k + 5))
-            copy = not_a_knot_cubic(t[around], filled[where[around]].astype(float), filled_t[inside])
+            inside_t = missing_t[first[k]:first[k] + n_missing[k]]
+            copy = not_a_knot_cubic(t[around], filled[where[around]].astype(float), inside_t)
             # the cubic and the line are both plausible: where their rotations differ, neither is reliable
             if np.degrees(np.linalg.norm((copy[:, :3] - filled[inside, :3]).sum(axis=0))) / rate > UNSURE_DEG:
                 breaks += [int(where[k]) + 1, int(where[k + 1])]
