@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from analysis import events as ev
 from analysis import zupt
@@ -67,15 +68,35 @@ def saturated(x: np.ndarray, rel: float = 1e-6) -> np.ndarray:
     """Boolean (n,): a channel repeats its recording-wide extreme on consecutive samples (clipping).
 
     A clipped sensor outputs its full-scale value unchanged; an unclipped peak does not repeat.
+    A channel holding a NaN has no extreme (never clipped).
     """
-    a = np.abs(x)
-    top = a.max(axis=0) if len(a) else np.zeros(x.shape[1])
-    at = (a >= (1.0 - rel) * top) & (top > 0)
-    run = (at[1:] & at[:-1]).any(axis=1)
     out = np.zeros(len(x), bool)
-    out[1:] |= run
-    out[:-1] |= run
+    if len(x):
+        _saturated(np.asarray(x, dtype=float), rel, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _saturated(x: np.ndarray, rel: float, out: np.ndarray) -> None:
+    """Compiled :func:`saturated`: two passes over x (n, m), no (n, m) temporaries."""
+    n, m = x.shape
+    top = np.zeros(m)
+    for k in range(m):
+        top[k] = abs(x[0, k])
+    for i in range(n):
+        for k in range(m):
+            v = abs(x[i, k])
+            if v != v or top[k] != top[k]:
+                top[k] = np.nan  # as ndarray.max: a NaN makes the extreme NaN
+            elif v > top[k]:
+                top[k] = v
+    thr = (1.0 - rel) * top
+    for i in range(1, n):
+        for k in range(m):
+            if top[k] > 0 and abs(x[i, k]) >= thr[k] and abs(x[i - 1, k]) >= thr[k]:
+                out[i] = True
+                out[i - 1] = True
+                break
 
 
 def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
