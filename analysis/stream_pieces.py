@@ -83,16 +83,16 @@ def _sensor(source: SampleSource, survey: Survey, df: pd.DataFrame, placement: s
 
 def analyse_piece(source: SampleSource, survey: Survey, piece: Piece, legs: list[str],
                   cal: StreamCalibration | None, detector: StrideDetector,
-                  grid_of: Callable[[float, float], np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Strides starting in the piece's core with their angle metrics, and the core's angle table."""
+                  grid_of: Callable[[float, float], np.ndarray]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Strides starting in the piece's core with their angle metrics, and the core's angle columns."""
     raw = {p: source.read(p, piece.read_start_s, piece.read_end_s) for p in legs}
     raw = {p: df for p, df in raw.items() if len(df) >= 10}
     if not raw:
-        return pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame(), {}
     strides = detector.clone().detect(raw).strides_
     start = strides["start_s"].to_numpy(float)
     strides = strides[(start >= piece.core_start_s) & (start < piece.core_end_s)]
-    angles = pd.DataFrame()
+    angles: dict[str, np.ndarray] = {}
     if cal is not None and cal.sensors:
         mine = [p for p, m in cal.sensors.items() if m.source in raw]
         sensors = dict(zip(mine, in_parallel(
@@ -107,8 +107,22 @@ def analyse_piece(source: SampleSource, survey: Survey, piece: Piece, legs: list
                 if f"{side}_dorsiflexion_deg" in table.columns or f"{side}_eversion_deg" in table.columns:
                     strides = join_angle_metrics(strides, table, side)
             t = table[col.TIME].to_numpy(float)
-            angles = table[(t >= piece.core_start_s) & (t < piece.core_end_s)].reset_index(drop=True)
+            core = (t >= piece.core_start_s) & (t < piece.core_end_s)
+            angles = {c: table[c].to_numpy()[core] for c in table.columns}
     return strides, angles
+
+
+def join_columns(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """One angle table from the pieces' columns (NaN, or True for ``*_gap``, where a piece lacks one),
+    built a column at a time and emptying ``parts`` as it goes, so the peak is one table, not two."""
+    names = list(dict.fromkeys(c for p in parts for c in p))
+    rows = [len(p[col.TIME]) for p in parts]
+    table = {}
+    for c in names:
+        gap = c.endswith("_gap")
+        table[c] = np.concatenate([p.pop(c) if c in p else np.full(k, gap if gap else np.nan, bool if gap else np.float32)
+                                   for p, k in zip(parts, rows)])
+    return pd.DataFrame(table, copy=False)
 
 
 def lower_back_columns(source: SampleSource, strides: pd.DataFrame, parts: list[Piece],

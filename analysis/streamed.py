@@ -39,7 +39,7 @@ from analysis.pipeline import MISSING_S, Progress, finish_tables
 from analysis.results import GaitResults
 from analysis.sample_source import SampleSource
 from analysis.stream_calibration import calibrate_stream
-from analysis.stream_pieces import analyse_piece, lower_back_columns, pieces
+from analysis.stream_pieces import analyse_piece, join_columns, lower_back_columns, pieces
 from analysis.stream_survey import Survey, bias_knots_of, survey
 from analysis.stride_checks import StrideChecks
 from analysis.strides import STRIDE_EXTRA_COLUMNS, StrideDetector
@@ -124,6 +124,8 @@ class StreamedPipeline(Algorithm):
         warnings = [f"{p}: fewer than 10 samples, not analysed" for p in placements if sv.sensors[p].samples < 10]
         placements = [p for p in placements if sv.sensors[p].samples >= 10]
         legs = [p for p in legs if p in placements]
+        if not legs:
+            raise UserError("streamed analysis: no leg sensor has 10 samples or more")
         knots = in_parallel(lambda p: bias_knots_of(source, p, sv.sensors[p].rest, self.block_s), legs)
         for p, (at_s, radps) in zip(legs, knots):
             sv.sensors[p].bias_knots_s, sv.sensors[p].bias_knots_radps = at_s, radps
@@ -156,7 +158,7 @@ class StreamedPipeline(Algorithm):
         strides, bouts = tables_from_strides(strides, activity_signals(sv, legs), self.walking_bouts)
         walking = bouts.loc[bouts["activity"] == "walking", ["start_s", "end_s"]].to_numpy(float) if len(bouts) else None
         strides = lower_back_columns(source, strides, parts, walking)
-        angles = pd.concat(angle_parts, ignore_index=True) if angle_parts else pd.DataFrame({col.TIME: np.zeros(0)})
+        angles = join_columns(angle_parts) if angle_parts else pd.DataFrame({col.TIME: np.zeros(0)})
         report(1.0, "done")
         self.survey_, self.calibration_, self.pieces_ = sv, cal, parts
         results = finish_tables(strides, bouts, angles, sv.holes(), sv.end_s - sv.start_s, gaps, warnings,
