@@ -1,21 +1,21 @@
 """Scale of one run: a day's time, memory and ratio to ahrs; 48-hour and 7-day memory; a cohort's throughput.
 
-Run: .venv/bin/python benchmarks/bench_scale.py [--parts day,simulate,48h,cohort] [--cohort-minutes 30]
+Run: .venv/bin/python benchmarks/bench_scale.py [--parts day,simulate,48h,7d,cohort] [--cohort-minutes 30]
 
 Every measurement runs in its own child process, whose peak resident memory (ru_maxrss) is its own:
 
 1. **day**: the 16-hour, 4-sensor, 100 Hz simulated day of bench_analyze.py (seed 3, random mounting;
    generated once with ``imu-logger simulate`` into /tmp/imu_logger_bench_16h.mcap), from the file to
-   the tables as ``imu-logger analyze`` does (imu_logger.api.load_recording, analyze_recording); then
-   the ahrs Madgwick per-sample loop on a 20 000-sample slice of the same data, scaled to the day's
-   samples, in the same child.
+   the tables as ``imu-logger analyze`` does (imu_logger.api.analyze_recording: over two hours, decoded
+   to a temporary sample store and analysed streamed, analysis.streamed); then the ahrs Madgwick
+   per-sample loop on a 20 000-sample slice of the same data (read from a store of it), scaled to the
+   day's samples, in the same child.
 2. **simulate**: peak memory of ``imu-logger simulate`` for 60 and 240 minutes (chunked: it must not
    grow with minutes).
-3. **48 h**: 48 hours of wear, the day written three times into one recording, one connection per day
-   (the sensor reconnects each morning, its counters restart), nights of 8 h between; its ``analyze``
-   peak memory beside the day's gives the slope per sample, and the **7-day** (7 x 16 h of wear) peak
-   is extrapolated with it: the analysis holds a whole recording in memory, so a week is not run on
-   this 24 GB machine (skipped too when the memory the 48 h run needs is not available).
+3. **48 h** and **7 d**: 3 and 7 days of 16 h of wear, the day written into one recording once per day
+   (one connection per day: the sensor reconnects each morning, its counters restart), nights of 8 h
+   between (the 7 days, ~1.5 GB, written to /tmp and deleted afterwards unless it was there); their ``analyze`` time and
+   peak memory beside the day's.
 4. **cohort**: 4 simulated recordings (--cohort-minutes each) through imu_logger.cohort.run_cohort,
    serially and on a 2-worker Dask LocalCluster; recordings per minute.
 
@@ -42,13 +42,9 @@ from benchmarks.bench_analyze import CACHE, SLICE, ensure_recording, madgwick_ra
 
 CLI = str(ROOT / ".venv" / "bin" / "imu-logger")
 MULTI_DAY = Path("/tmp/imu_logger_bench_48h.mcap")
+WEEK = Path("/tmp/imu_logger_bench_7d.mcap")
 NIGHT_S = 8 * 3600.0  # between two days of wear
 DAYS_48H = 3
-
-
-def _available_gb() -> float:
-    with open("/proc/meminfo") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("MemAvailable")) / 1024 ** 2
 
 
 def _maxrss_gb() -> float:
@@ -56,27 +52,24 @@ def _maxrss_gb() -> float:
 
 
 def child_analyze(path: Path, with_ahrs: bool) -> dict:
-    """File to tables as `imu-logger analyze` does; times, peak memory, and the ahrs loop on a slice."""
+    """File to tables as `imu-logger analyze` does; time, peak memory, and the ahrs loop on a slice."""
     from analysis.columns import ACC, GYR
-    from imu_logger.api import analyze_recording, load_recording
+    from imu_logger.api import analyze_recording
+    from imu_logger.samples.store import decode_to_store
 
     t0 = time.perf_counter()
-    data = load_recording(path)
-    t_load = time.perf_counter() - t0
-    n = sum(len(df) for df in data.samples.values())
-    hours = data.duration_s / 3600
-    slice_ = None
-    if with_ahrs:
-        first = next(iter(data.samples.values()))
-        mid = len(first) // 2
-        slice_ = (first[list(ACC)].to_numpy(float)[mid:mid + SLICE], first[list(GYR)].to_numpy(float)[mid:mid + SLICE])
-    res = analyze_recording(data, progress=None)
+    res = analyze_recording(path, progress=None)
     total = time.perf_counter() - t0
-    del data
-    out = {"load_s": t_load, "total_s": total, "samples": n, "hours": hours, "peak_gb": _maxrss_gb(),
+    n = int(res.inventory["samples"].sum())
+    out = {"total_s": total, "samples": n, "hours": res.gait.duration_s / 3600, "peak_gb": _maxrss_gb(),
            "strides": len(res.strides)}
-    if slice_ is not None:
-        out["ahrs_rate"] = madgwick_rate(*slice_, 100.0)
+    if with_ahrs:  # after the timing: the slice's store is a second decode of the file
+        with tempfile.TemporaryDirectory(prefix="imu_bench_slice_") as tmp:
+            store = decode_to_store(path, Path(tmp) / "s")
+            p = store.placements[0]
+            first, last = store.span_s(p)
+            df = store.read(p, 0.5 * (first + last), last)[:SLICE]
+            out["ahrs_rate"] = madgwick_rate(df[list(ACC)].to_numpy(float), df[list(GYR)].to_numpy(float), 100.0)
     return out
 
 
@@ -145,8 +138,8 @@ def run_child(*args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    parser.add_argument("--parts", default="day,simulate,48h,cohort",
-                        help="measurements to run, comma-separated (48h needs day)")
+    parser.add_argument("--parts", default="day,simulate,48h,7d,cohort",
+                        help="measurements to run, comma-separated (48h and 7d need day)")
     parser.add_argument("--cohort-minutes", type=float, default=30.0)
     args = parser.parse_args()
     if args.child:
@@ -163,12 +156,12 @@ def main() -> None:
     parts = set(args.parts.split(","))
     day_path = ensure_recording(CACHE)
     day = None
-    if parts & {"day", "48h"}:
+    if parts & {"day", "48h", "7d"}:
         day = run_child("analyze", str(day_path), "ahrs")
         ahrs_s = day["samples"] / day["ahrs_rate"]
-        print(f"day: {day['hours']:.1f} h, 4 sensors, {day['samples'] / 1e6:.1f} M samples: load (read + decode) "
-              f"{day['load_s']:.1f} s, file to tables {day['total_s']:.1f} s (target <= 20 s), "
-              f"peak memory {day['peak_gb']:.2f} GB")
+        print(f"day: {day['hours']:.1f} h, 4 sensors, {day['samples'] / 1e6:.1f} M samples: file to tables "
+              f"{day['total_s']:.1f} s (target <= 20 s), peak memory {day['peak_gb']:.2f} GB, "
+              f"{day['strides']} strides")
         print(f"  ahrs Madgwick per-sample loop {day['ahrs_rate']:,.0f} samples/s -> {ahrs_s:.0f} s for the day; "
               f"ratio {ahrs_s / day['total_s']:.1f}x (target >= 60x)", flush=True)
 
@@ -179,21 +172,19 @@ def main() -> None:
             print("simulate (chunked): " + "; ".join(f"{s['minutes']:g} min {s['time_s']:.0f} s, peak "
                                                      f"{s['peak_gb']:.2f} GB" for s in sims), flush=True)
 
-        if "48h" in parts:
-            need_gb = DAYS_48H * day["peak_gb"] * 1.2 + 1.0
-            if _available_gb() < need_gb:
-                print(f"48 h: NOT RUN: it needs about {need_gb:.0f} GB and {_available_gb():.0f} GB are available now")
-            else:
-                multi = run_child("analyze", str(write_multi_day(day_path, MULTI_DAY, DAYS_48H)), "-")
-                per_sample = (multi["peak_gb"] - day["peak_gb"]) / (multi["samples"] - day["samples"])
-                week = day["peak_gb"] + per_sample * (7 - 1) * day["samples"]
-                print(f"48 h of wear ({DAYS_48H} days of 16 h, {multi['hours']:.0f} h from first to last sample, "
-                      f"{multi['samples'] / 1e6:.0f} M samples): file to tables {multi['total_s']:.0f} s, peak memory "
-                      f"{multi['peak_gb']:.2f} GB ({multi['peak_gb'] / day['peak_gb']:.2f}x the day's; target <= 1.10x)")
-                print(f"7 days (7 x 16 h of wear): NOT RUN; extrapolated with the measured slope "
-                      f"{per_sample * day['samples']:.2f} GB per 16 h day of wear: {week:.1f} GB (target <= 2 GB). "
-                      "The whole-file analysis holds every sample and every per-sample table of the recording at once.",
-                      flush=True)
+        for part, days, path in (("48h", DAYS_48H, MULTI_DAY), ("7d", 7, WEEK)):
+            if part not in parts:
+                continue
+            written = not path.is_file()  # bench_read_decode.py --keep-7d may have left the week: reused, kept
+            try:
+                multi = run_child("analyze", str(write_multi_day(day_path, path, days)), "-")
+            finally:
+                if path == WEEK and written:  # ~1.5 GB: not kept in /tmp
+                    path.unlink(missing_ok=True)
+            print(f"{days} days of 16 h of wear ({multi['hours']:.0f} h from first to last sample, "
+                  f"{multi['samples'] / 1e6:.0f} M samples): file to tables {multi['total_s']:.0f} s, peak memory "
+                  f"{multi['peak_gb']:.2f} GB ({multi['peak_gb'] / day['peak_gb']:.2f}x the day's; "
+                  f"target {'<= 1.10x' if days == DAYS_48H else '<= 2 GB'}), {multi['strides']} strides", flush=True)
 
         if "cohort" not in parts:
             return
