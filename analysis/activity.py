@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.columns import ACC, GYR, TIME
+from analysis.vectors import row_norms
 
 #: window length (s): engineering choice, about one stride, so that a window is either in a bout or not
 WINDOW_S = 1.0
@@ -34,11 +35,17 @@ def _window_means(df: pd.DataFrame, edges: np.ndarray) -> tuple[np.ndarray, np.n
     """Per window: mean acc (k, 3), mean gyro norm (k,), sample count (k,)."""
     t = df[TIME].to_numpy(float)
     k = len(edges) - 1
-    w = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, k - 1)
+    if len(t) > 1 and np.all(t[1:] >= t[:-1]):
+        # sorted samples: window of sample i = edges at or before t[i], minus one; counted from where each
+        # edge falls in t (k searches instead of one per sample, the same integers)
+        before = np.cumsum(np.bincount(np.searchsorted(t, edges, side="left"), minlength=len(t) + 1)[:len(t)])
+        w = np.clip(before - 1, 0, k - 1)
+    else:
+        w = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, k - 1)
     cnt = np.bincount(w, minlength=k).astype(float)
     acc = df[list(ACC)].to_numpy(float)
     acc_mean = np.column_stack([np.bincount(w, acc[:, i], minlength=k) for i in range(3)])
-    gn = np.bincount(w, np.linalg.norm(df[list(GYR)].to_numpy(float), axis=1), minlength=k)
+    gn = np.bincount(w, row_norms(df[list(GYR)].to_numpy(float)), minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
         return acc_mean / cnt[:, None], gn / cnt, cnt
 
