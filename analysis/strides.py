@@ -34,6 +34,7 @@ from analysis import zupt
 from analysis.algorithm import Algorithm
 from analysis.columns import ACC, GYR, STRIDE_COLUMNS, TIME
 from analysis.conventions import GRAVITY_MPS2
+from analysis.derivative import time_gradient
 from analysis.orientation.quaternion import rotate
 from analysis.orientation.segments import nominal_rate_hz
 from analysis.parallel import in_parallel
@@ -444,7 +445,7 @@ def join_angle_metrics(strides: pd.DataFrame, angles: pd.DataFrame, side: str, *
     st, to, en = (out.loc[sel, c].to_numpy(float) for c in ("start_s", "toe_off_s", "end_s"))
     dorsi = angles[dcol].to_numpy(float) if dcol else None
     ever = angles[ecol].to_numpy(float) if ecol else None
-    ever_rate = np.gradient(ever, t) if ever is not None and len(t) > 1 else None
+    ever_rate = time_gradient(ever, t) if ever is not None and len(t) > 1 else None
     _fill_angle_metrics(out, t, rows, st, to, en, dorsi, ever, ever_rate, push_off_s)
     return out
 
