@@ -157,7 +157,10 @@ def _bridged(t: np.ndarray, gyr: np.ndarray, acc: np.ndarray, rate: float, metho
     # positions of the missing samples, in order: where[k] + 1 ... where[k + 1] - 1 for each gap k
     first = np.cumsum(n_missing) - n_missing  # index in ``missing`` of each gap's first missing sample
     missing = where[before] + 1 + np.arange(len(before)) - np.repeat(first, n_missing)
-    missing_t = np.interp(missing, where, t)  # times only where needed, not over the whole block
+    # their times, linear between the real samples around them (np.interp's formula, without its search
+    # and its float copy of the whole block's positions)
+    slope = (t[before + 1] - t[before]) / (where[before + 1] - where[before]).astype(float)
+    missing_t = slope * (missing - where[before]).astype(float) + t[before]
     frac = ((missing_t - t[before]) / (t[before + 1] - t[before]))[:, None]
     lo, hi = filled[where[before]], filled[where[before + 1]]
     filled[missing] = lo + frac * (hi - lo)
