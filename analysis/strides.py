@@ -39,6 +39,7 @@ from analysis.orientation.quaternion import rotate
 from analysis.orientation.segments import nominal_rate_hz
 from analysis.parallel import in_parallel
 from analysis.quality import join_flags
+from analysis.swing_check import SwingCheck
 from analysis.windows import reduce_slices, runs
 
 STRIDE_EXTRA_COLUMNS = ("mid_stance_s", "foot_clearance_m", "turning_angle_deg")
@@ -102,10 +103,13 @@ def _saturated(x: np.ndarray, rel: float, out: np.ndarray) -> None:
 
 def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
                   events: ev.SwingEventDetector | None = None,
-                  zero_velocity: zupt.ZeroVelocityDetector | None = None) -> dict:
+                  zero_velocity: zupt.ZeroVelocityDetector | None = None,
+                  swing_check: SwingCheck | None = SwingCheck()) -> dict:
     """Events and trajectory of one foot sensor: swings DataFrame, still mask, trajectory, sagittal rate.
 
-    ``events`` and ``zero_velocity`` default to SwingEventDetector() and ZeroVelocityDetector()."""
+    ``events`` and ``zero_velocity`` default to SwingEventDetector() and ZeroVelocityDetector();
+    ``swing_check`` (analysis.swing_check.SwingCheck) drops candidate swings that are no footstep
+    (None keeps every candidate, as the model's fit needs)."""
     events = (events or ev.SwingEventDetector()).clone()
     zv = (zero_velocity or zupt.ZeroVelocityDetector()).clone()
     fs = nominal_rate_hz(time_s)
@@ -128,6 +132,8 @@ def foot_analysis(time_s: np.ndarray, acc: np.ndarray, gyr: np.ndarray, *,
         traj = None  # frees the first pass's arrays before the second is made
         traj = zupt.foot_trajectory(time_s, acc, gyr, still)
     _add_swing_geometry(swings, traj, energy, time_s, fs)
+    if swing_check is not None and len(swings):
+        swings = swings[swing_check.clone().check(swings, w).keep_].reset_index(drop=True)
     return {"fs": fs, "still": still, "traj": traj, "left_axis": axis, "toes_up": w,
             "energy": energy, "swings": swings, "n_still_forced": n_forced}
 
@@ -200,7 +206,8 @@ def side_analysis(df: pd.DataFrame, side: str, *, shin_only: bool = False, detec
         return t, acc, gyr, None
     if shin_only:
         return t, acc, gyr, shin_analysis(t, acc, gyr, events=d.shin_events, zero_velocity=d.zero_velocity)
-    return t, acc, gyr, foot_analysis(t, acc, gyr, events=d.foot_events, zero_velocity=d.zero_velocity)
+    return t, acc, gyr, foot_analysis(t, acc, gyr, events=d.foot_events, zero_velocity=d.zero_velocity,
+                                      swing_check=d.swing_check)
 
 
 def standing_intervals(stills: list[tuple[np.ndarray, np.ndarray]], min_s: float,
@@ -337,6 +344,8 @@ class StrideDetector(Algorithm):
     Parameters:
     ``foot_events``, ``shin_events``: analysis.events.SwingEventDetector of a foot and of a shin;
     ``zero_velocity``: analysis.zupt.ZeroVelocityDetector;
+    ``swing_check``: analysis.swing_check.SwingCheck, the footstep model a foot's candidate swings must
+    pass (fitted on ipol_feet TUNE 1-5; None keeps every candidate);
     ``max_stride_time_s`` (s, 3.0): consecutive contacts further apart are a pause, not a stride
     (engineering choice: above the slowest plausible stride, 2.5 s, and the simulator's very slow
     2.3 s strides);
@@ -360,11 +369,13 @@ class StrideDetector(Algorithm):
     def __init__(self, foot_events: ev.SwingEventDetector = ev.SwingEventDetector(),
                  shin_events: ev.SwingEventDetector = ev.SwingEventDetector.shin(),
                  zero_velocity: zupt.ZeroVelocityDetector = zupt.ZeroVelocityDetector(),
+                 swing_check: SwingCheck | None = SwingCheck(),
                  max_stride_time_s: float = 3.0, max_still_s: float = 1.0, standing_s: float = 0.3,
                  turn_deg: float = 20.0, plausible: tuple[tuple[str, float, float], ...] = PLAUSIBLE) -> None:
         self.foot_events = foot_events
         self.shin_events = shin_events
         self.zero_velocity = zero_velocity
+        self.swing_check = swing_check
         self.max_stride_time_s = max_stride_time_s
         self.max_still_s = max_still_s
         self.standing_s = standing_s

@@ -9,8 +9,9 @@ false ones are pivot shuffles of the U-turn and small foot adjustments: low peak
 little displacement. Features: ln(peak toes-up rate, rad/s), swing duration (s), ln(displacement, m).
 A logistic regression (classes weighted equally) is fitted on TUNE; the threshold is the lowest
 probability any TUNE footstep gets, so no TUNE footstep is lost. Printed: coefficients, and per
-subject and part the swing precision / recall without and with the model. An experiment: the model is
-not in the pipeline (the swing candidates are analysis/events.py's).
+subject and part the swing precision / recall without and with the model. The model is
+fitted here and printed beside analysis.swing_check's constants, which the pipeline applies
+(analysis.strides.foot_analysis); candidates are taken without that check.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
 from analysis import strides as st  # noqa: E402
 from analysis.columns import ACC, GYR  # noqa: E402
 from analysis.ipol_validation import load_foot, trial_names  # noqa: E402
+from analysis.swing_check import FEATURE_MEAN, FEATURE_SD, MIN_PROBABILITY, WEIGHTS  # noqa: E402
 from analysis.validation import match_footsteps, reference_footsteps  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "ipol_feet"
@@ -45,7 +47,7 @@ def candidates(data: Path) -> pd.DataFrame:
         for foot, key in (("lf", "LeftFootEvents"), ("rf", "RightFootEvents")):
             df = load_foot(data, name, foot)
             t = df["time_s"].to_numpy()
-            res = st.foot_analysis(t, df[list(ACC)].to_numpy(), df[list(GYR)].to_numpy())
+            res = st.foot_analysis(t, df[list(ACC)].to_numpy(), df[list(GYR)].to_numpy(), swing_check=None)
             sw = res["swings"]
             ms = sw["mid_swing_s"].to_numpy()
             true = np.zeros(len(sw), bool)
@@ -86,9 +88,11 @@ def main() -> None:
     w = fit_logistic(z[tune], swings["true"].to_numpy()[tune])
     swings["p"] = 1.0 / (1.0 + np.exp(-(w[0] + z @ w[1:])))
     limit = swings.loc[tune & swings["true"].to_numpy(), "p"].min()
-    print("features " + ", ".join(f"{f} mean {m:.3f} sd {s:.3f}" for f, m, s in zip(FEATURES, mu, sd)))
-    print(f"weights (standardised): intercept {w[0]:.3f}, " + ", ".join(f"{f} {v:.3f}" for f, v in zip(FEATURES, w[1:]))
-          + f"; keep p >= {limit:.4f} (lowest TUNE footstep)")
+    print("features " + ", ".join(f"{f} mean {m:.4f} sd {s:.4f}" for f, m, s in zip(FEATURES, mu, sd)))
+    print(f"in analysis.swing_check: mean {FEATURE_MEAN}, sd {FEATURE_SD}, weights {WEIGHTS}, "
+          f"keep p >= {MIN_PROBABILITY}")
+    print(f"weights (standardised): intercept {w[0]:.4f}, " + ", ".join(f"{f} {v:.4f}" for f, v in zip(FEATURES, w[1:]))
+          + f"; keep p >= {limit:.3g} (lowest TUNE footstep)")
     refs = c.groupby("subject")["n_reference"].sum()
     out = []
     groups = [(str(s), [s]) for s in sorted(swings["subject"].unique())]
