@@ -24,6 +24,7 @@ from analysis.angles import HEADING_WINDOW_S, neutral_quaternion
 from analysis.calibration import Calibration, MountingEpoch, calibrate_sensors
 from analysis.calibration.neutral import MIN_NEUTRAL_S, NEUTRAL_BEFORE_WALK_S
 from analysis.calibration.sensor import SensorData
+from analysis.calibration.bias import subtract_bias
 from analysis.orientation import contiguous_segments
 from analysis.sample_source import SampleSource
 from analysis.stream_survey import Survey
@@ -125,8 +126,7 @@ def digest(source: SampleSource, survey: Survey, placement: str, windows: np.nda
     acc = np.array(df[list(col.ACC)].to_numpy(np.float32), dtype=np.float32)
     gyr = np.array(df[list(col.GYR)].to_numpy(np.float32), dtype=np.float32)
     s = survey.sensors[placement]
-    for k in range(3 if len(s.bias_knots_s) else 0):  # as analysis.calibration.sensor.prepare
-        gyr[:, k] -= np.interp(t, s.bias_knots_s, s.bias_knots_radps[:, k]).astype(np.float32)
+    subtract_bias(t, gyr, s.bias_knots_s, s.bias_knots_radps)  # as analysis.calibration.sensor.prepare
     return SensorData(placement, t, acc, gyr, s.rate_hz, contiguous_segments(t), _in_runs(t, s.rest.times()),
                       _in_runs(t, s.walking.times()), s.bias_knots_s, s.bias_knots_radps)
 

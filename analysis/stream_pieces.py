@@ -23,6 +23,7 @@ import pandas as pd
 from analysis import columns as col
 from analysis.angles import angles_from_calibration
 from analysis.calibration import Calibration, SensorCalibration
+from analysis.calibration.bias import subtract_bias
 from analysis.lower_back import PLACEMENT as LOWER_BACK
 from analysis.lower_back.columns import add_lower_back_columns
 from analysis.orientation import contiguous_segments, filter_blocks, segment_orientation
@@ -71,8 +72,7 @@ def _sensor(source: SampleSource, survey: Survey, df: pd.DataFrame, placement: s
     acc = np.array(df[list(col.ACC)].to_numpy(np.float32), dtype=np.float32)
     gyr = np.array(df[list(col.GYR)].to_numpy(np.float32), dtype=np.float32)
     s = survey.sensors[recorded]
-    for k in range(3 if len(s.bias_knots_s) else 0):  # as analysis.calibration.sensor.prepare
-        gyr[:, k] -= np.interp(t, s.bias_knots_s, s.bias_knots_radps[:, k]).astype(np.float32)
+    subtract_bias(t, gyr, s.bias_knots_s, s.bias_knots_radps)  # as analysis.calibration.sensor.prepare
     segments = contiguous_segments(t)
     m = cal.sensors[placement]
     none = np.zeros(len(t), bool)  # rest and walking masks: the angles do not use them

@@ -33,6 +33,13 @@ def bias_at(time_s: np.ndarray, knots_s: np.ndarray, knots_radps: np.ndarray) ->
     return np.column_stack([np.interp(time_s, knots_s, knots_radps[:, k]) for k in range(3)])
 
 
+def subtract_bias(time_s: np.ndarray, gyr: np.ndarray, knots_s: np.ndarray, knots_radps: np.ndarray) -> None:
+    """Remove the bias (linear between knots, as ``bias_at``) from float32 ``gyr`` (n, 3) rad/s in place,
+    a column at a time so that no (n, 3) float64 bias is made."""
+    for k in range(3 if len(knots_s) else 0):
+        gyr[:, k] -= np.interp(time_s, knots_s, knots_radps[:, k]).astype(np.float32)
+
+
 def gyro_bias(time_s: np.ndarray, gyr: np.ndarray, still: np.ndarray) -> np.ndarray:
     """Gyroscope bias (n, 3) rad/s: median of each still period, linear in time between periods."""
     return bias_at(time_s, *bias_knots(time_s, gyr, still))

@@ -13,7 +13,7 @@ from analysis.errors import UserError
 from analysis.orientation import contiguous_segments, nominal_rate_hz, segment_orientation
 from analysis.stillness import rest_periods
 
-from .bias import bias_knots
+from .bias import bias_knots, subtract_bias
 from .walking import detect_walking
 
 
@@ -54,8 +54,7 @@ def prepare(source: str, df: pd.DataFrame) -> SensorData:
     still = rest_periods(acc, gyr, rate, segments)
     walking = detect_walking(gyr, rate, segments)
     knots_s, knots = bias_knots(t, gyr, still)
-    for k in range(3 if len(knots_s) else 0):  # every later step uses the corrected rates
-        gyr[:, k] -= np.interp(t, knots_s, knots[:, k]).astype(np.float32)
+    subtract_bias(t, gyr, knots_s, knots)  # every later step uses the corrected rates
     return SensorData(source, t, acc, gyr, rate, segments, still, walking, knots_s, knots)
 
 
